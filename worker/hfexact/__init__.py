@@ -1,0 +1,3 @@
+"""hostfact-exact-bridge: keeps HostFact billing in step with Exact Online, event by event."""
+
+__version__ = "0.1.0"

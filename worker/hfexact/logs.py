@@ -1,0 +1,92 @@
+"""Structured logging: configured once at the entry point; secrets and personal data never leave.
+
+Console rendering on a terminal, JSON otherwise. A processor masks tokens, secrets, IBANs,
+e-mail addresses and phone numbers wherever they appear, in keys or inside strings.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+SECRET_KEYS = re.compile(
+    r"(secret|token|password|authorization|api_key|refresh|access|fernet|code_verifier)", re.I
+)
+PERSONAL_KEYS = re.compile(
+    r"^(email|emailaddress|invoiceemailaddress|reminderemailaddress|phone|phonenumber|"
+    r"mobilenumber|faxnumber|accountnumber|iban|accountbic|bankaccount)$",
+    re.I,
+)
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){10,30}\b")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w/])\+?\d[\d \-]{7,}\d(?![\w/])")
+BEARER = re.compile(r"(?i)(bearer\s+)[\w\-.~+/!=]+")
+URL_SECRET = re.compile(r"(?i)((?:access_token|refresh_token|client_secret|code)=)[^&\s\"']+")
+URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+
+
+def redact_text(text: str) -> str:
+    """Mask what looks like a credential or personal data inside free text."""
+    text = BEARER.sub(r"\1***", text)
+    text = URL_SECRET.sub(r"\1***", text)
+    text = URL_PASSWORD.sub(r"\1***@", text)
+    text = EMAIL.sub("<email>", text)
+    text = IBAN.sub("<iban>", text)
+    return PHONE.sub("<phone>", text)
+
+
+def redact_value(key: str, value: Any) -> Any:
+    if SECRET_KEYS.search(key) and value not in (None, "", 0, False):
+        return "***"
+    if PERSONAL_KEYS.match(key) and value not in (None, ""):
+        return "<redacted>"
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(key, v) for v in value]
+    return value
+
+
+def redact_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        event_dict[key] = redact_value(key, event_dict[key])
+    return event_dict
+
+
+def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = None) -> None:
+    """Configure structlog for the whole process (call once at the entry point)."""
+    out = stream or sys.stderr
+    use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            redact_processor,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
+        logger_factory=structlog.PrintLoggerFactory(out),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name) if name else structlog.get_logger()
