@@ -82,7 +82,10 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     try:
-        return cli.main(args=argv, prog_name="hfexact", standalone_mode=False)
+        rc = cli.main(args=argv, prog_name="hfexact", standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
+        return rc
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
