@@ -102,7 +102,9 @@ class Settings:
 
     def require(self, *names: str) -> None:
         """Fail with every missing setting named, for commands that need them."""
-        missing = [f"{PREFIX}{n.upper()} is required" for n in names if getattr(self, n) in (None, "")]
+        missing = [
+            f"{PREFIX}{n.upper()} is required" for n in names if getattr(self, n) in (None, "")
+        ]
         if "exact_division" in names and self.exact_division is None and self.divisions:
             missing = [m for m in missing if "EXACT_DIVISION" not in m]
         if missing:

@@ -24,7 +24,9 @@ PERSONAL_KEYS = re.compile(
 )
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){10,30}\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE = re.compile(r"(?<![\w/])\+?\d[\d \-]{7,}\d(?![\w/])")
+PHONE = re.compile(
+    r"(?<![\w/.-])(?:(?:\+|00)\d{1,3}[ -]?(?:\d[ -]?){6,12}\d|0\d{1,3}[ -]?\d{6,8})(?![\w/.-])"
+)
 BEARER = re.compile(r"(?i)(bearer\s+)[\w\-.~+/!=]+")
 URL_SECRET = re.compile(r"(?i)((?:access_token|refresh_token|client_secret|code)=)[^&\s\"']+")
 URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
