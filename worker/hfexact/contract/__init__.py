@@ -1,0 +1,1 @@
+"""The event contract: schemas/ in Python (typed domain objects, parsing, validation)."""
