@@ -11,9 +11,9 @@ Nothing here does I/O; ``hfexact.contract.parse_event`` builds these objects fro
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -104,10 +104,10 @@ class Debtor:
     account_name: str = ""
     invoice_authorisation: bool = False  # direct-debit mandate given
     mandate_id: str = ""
-    mandate_date: date | None = None
+    mandate_date: dt.date | None = None
     groups: tuple[Group, ...] = ()
-    created: datetime | None = None  # HostFact local time, naive
-    modified: datetime | None = None
+    created: dt.datetime | None = None  # HostFact local time, naive
+    modified: dt.datetime | None = None
 
     @property
     def is_company(self) -> bool:
@@ -141,8 +141,8 @@ class Creditor:
     account_name: str = ""
     term: int | None = None
     groups: tuple[Group, ...] = ()
-    created: datetime | None = None
-    modified: datetime | None = None
+    created: dt.datetime | None = None
+    modified: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,7 @@ class InvoiceLine:
     price_excl: Decimal
     tax_percentage: Decimal
     identifier: int | None = None
-    date: date | None = None
+    date: dt.date | None = None
     number_suffix: str = ""
     product_code: str = ""  # "" when the line has no product
     discount_percentage: Decimal = Decimal(0)
@@ -166,8 +166,8 @@ class InvoiceLine:
     periodic_id: int | None = None
     periods: Decimal | None = None
     periodic: str = ""  # "" once, d, w, m, k, h, j, t
-    start_period: date | None = None
-    end_period: date | None = None
+    start_period: dt.date | None = None
+    end_period: dt.date | None = None
     product_type: str = ""
 
 
@@ -180,7 +180,7 @@ class Invoice:
     debtor_id: int  # Debtor
     debtor_code: str
     status: int
-    date: date
+    date: dt.date
     term: int
     amount_excl: Decimal
     amount_tax: Decimal
@@ -189,7 +189,7 @@ class Invoice:
     amount_paid: Decimal = Decimal("0.00")
     discount: Decimal = Decimal(0)  # % on the total
     vat_calc_method: str = "excl"
-    pay_before: date | None = None
+    pay_before: dt.date | None = None
     sub_status: str = ""
     currency: str = "EUR"  # HostFact 6 has none; the bridge always means EUR
     # debtor snapshot at invoicing
@@ -207,13 +207,13 @@ class Invoice:
     # payment
     authorisation: bool = False  # direct debit
     payment_method: str = ""
-    pay_date: date | None = None
+    pay_date: dt.date | None = None
     transaction_id: str = ""
     sdd_batch_id: str = ""  # SDDBatchID, read from HostFact's table by the bridge
     description: str = ""
-    sent_date: datetime | None = None
-    created: datetime | None = None
-    modified: datetime | None = None
+    sent_date: dt.datetime | None = None
+    created: dt.datetime | None = None
+    modified: dt.datetime | None = None
 
     @property
     def is_credit(self) -> bool:
@@ -226,7 +226,7 @@ class CreditedInvoice:
 
     identifier: int
     invoice_code: str
-    date: date | None = None
+    date: dt.date | None = None
     amount_incl: Decimal | None = None
 
 
@@ -260,7 +260,7 @@ class PurchaseInvoice:
     creditor_id: int  # Creditor
     creditor_code: str
     status: int
-    date: date
+    date: dt.date
     term: int
     amount_excl: Decimal
     amount_tax: Decimal
@@ -273,9 +273,9 @@ class PurchaseInvoice:
     private_percentage: Decimal = Decimal(0)
     reference_number: str = ""
     description: str = ""
-    pay_date: date | None = None
-    created: datetime | None = None
-    modified: datetime | None = None
+    pay_date: dt.date | None = None
+    created: dt.datetime | None = None
+    modified: dt.datetime | None = None
 
     @property
     def is_credit(self) -> bool:
@@ -309,12 +309,12 @@ class SddBatch:
     """A direct-debit batch as ``HostFact_SDD_Batches`` holds it (``sdd_batch.downloaded``)."""
 
     batch_id: str  # SDD + YYYYMMDD
-    date: date
+    date: dt.date
     status: str  # downloaded / processed
     count: int
     amount: Decimal
     elements: tuple[SddElement, ...]
-    download_date: datetime | None = None
+    download_date: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +329,7 @@ class SddReversal:
     invoice_id: int | None = None  # Identifier
     debtor_id: int | None = None  # Debtor
     action: str = ""
-    date: date | None = None
+    date: dt.date | None = None
 
 
 # --------------------------------------------------------------------------- settings.changed
@@ -431,7 +431,7 @@ class PaymentMatched:
     hostfact_id: int
     invoice_code: str
     amount: Decimal
-    pay_date: date
+    pay_date: dt.date
     division: int
     entry_number: int | None = None
 
@@ -445,7 +445,7 @@ class PaymentPartial:
     invoice_code: str
     amount: Decimal
     amount_open: Decimal
-    pay_date: date
+    pay_date: dt.date
     division: int
     entry_number: int | None = None
 
@@ -495,7 +495,7 @@ class Envelope:
     id: str
     type: str
     version: int
-    occurred_at: datetime  # timezone-aware
+    occurred_at: dt.datetime  # timezone-aware
     installation: str
     source_system: str
     data: EventData | ResultData
