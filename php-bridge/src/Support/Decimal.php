@@ -82,6 +82,27 @@ final class Decimal
         return new self($this->mantissa * $other->mantissa, $this->scale + $other->scale);
     }
 
+    /** Move the decimal point: shift(-2) turns 21 into 0.21 (percent to fraction), exactly. */
+    public function shift(int $places): self
+    {
+        if ($places >= 0) {
+            return new self($this->mantissa * 10 ** $places, $this->scale);
+        }
+        return new self($this->mantissa, $this->scale - $places);
+    }
+
+    /** The same value without trailing zeros in the fraction ("21.00" -> "21", "0.210" -> "0.21"). */
+    public function trimmed(): self
+    {
+        $mantissa = $this->mantissa;
+        $scale = $this->scale;
+        while ($scale > 0 && $mantissa % 10 === 0) {
+            $mantissa = intdiv($mantissa, 10);
+            $scale--;
+        }
+        return new self($mantissa, $scale);
+    }
+
     public function negate(): self
     {
         return new self(-$this->mantissa, $this->scale);

@@ -1,0 +1,44 @@
+<?php
+
+declare(strict_types=1);
+
+namespace HostFactExact\Amqp;
+
+use PhpAmqpLib\Connection\AbstractConnection;
+use PhpAmqpLib\Connection\AMQPConnectionConfig;
+use PhpAmqpLib\Connection\AMQPConnectionFactory;
+
+/** Opens php-amqplib connections with bounded timeouts (a dead broker fails fast, never hangs). */
+final class Connector
+{
+    public function __construct(
+        private readonly AmqpEndpoint $endpoint,
+        private readonly float $connectTimeout = 3.0,
+        private readonly float $readWriteTimeout = 10.0,
+        private readonly int $heartbeat = 30,
+    ) {
+    }
+
+    public function endpoint(): AmqpEndpoint
+    {
+        return $this->endpoint;
+    }
+
+    public function connect(string $name): AbstractConnection
+    {
+        $config = new AMQPConnectionConfig();
+        $config->setHost($this->endpoint->host);
+        $config->setPort($this->endpoint->port);
+        $config->setUser($this->endpoint->user);
+        $config->setPassword($this->endpoint->password);
+        $config->setVhost($this->endpoint->vhost);
+        $config->setIsSecure($this->endpoint->tls);
+        $config->setConnectionTimeout($this->connectTimeout);
+        $config->setReadTimeout($this->readWriteTimeout);
+        $config->setWriteTimeout($this->readWriteTimeout);
+        $config->setChannelRPCTimeout($this->readWriteTimeout);
+        $config->setHeartbeat($this->heartbeat);
+        $config->setConnectionName($name);
+        return AMQPConnectionFactory::create($config);
+    }
+}
