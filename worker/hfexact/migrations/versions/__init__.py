@@ -1,0 +1,1 @@
+"""Revision scripts, oldest first (``v0001_...``)."""

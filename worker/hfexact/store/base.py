@@ -1,0 +1,100 @@
+"""What every part of the store shares: the engine, the clock, the secret box, transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from hfexact.errors import TransientError
+from hfexact.store.crypto import SecretBox
+from hfexact.store.locks import KeyedLocks
+
+
+class StoreUnavailable(TransientError):
+    """The database did not answer (down, locked past the busy timeout, connection lost)."""
+
+    kind = "store_unavailable"
+
+
+def to_datetime(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dump_json(value: Mapping[str, Any] | list[Any]) -> str:
+    return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
+
+
+class StoreBase:
+    def __init__(
+        self, engine: Engine, *, box: SecretBox, clock: Callable[[], float]
+    ) -> None:
+        self._engine = engine
+        self._box = box
+        self._clock = clock
+        self._local_locks = KeyedLocks()
+        self.dialect: str = engine.dialect.name
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def encrypts_secrets(self) -> bool:
+        """True when tokens and secrets are encrypted at rest (a key is configured)."""
+        return self._box.enabled
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        """One transaction, committed on exit; database outages become ``StoreUnavailable``."""
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(f"store unavailable: {type(exc.orig).__name__}") from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable("store connection lost") from exc
+            raise
+
+    def _upsert(
+        self, conn: Connection, table: Table, values: Mapping[str, Any], keys: tuple[str, ...]
+    ) -> None:
+        insert = sqlite_insert if self.dialect == "sqlite" else pg_insert
+        stmt = insert(table).values(**values)
+        update = {k: stmt.excluded[k] for k in values if k not in keys}
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=[table.c[k] for k in keys], set_=update)
+        )
+
+    def _insert_ignore(self, conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
+        insert = sqlite_insert if self.dialect == "sqlite" else pg_insert
+        conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> StoreBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,207 @@
+"""Bindings: which Exact record a HostFact record became, with a pending state before the call."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from hfexact.store import schema
+from hfexact.store.base import StoreBase, dump_json, to_datetime
+from hfexact.store.locks import advisory_key, pg_advisory_lock
+from hfexact.store.types import BINDING_KINDS, Binding
+
+_T = schema.bindings
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in BINDING_KINDS:
+        raise ValueError(f"unknown binding kind {kind!r}; expected one of {sorted(BINDING_KINDS)}")
+
+
+def _row_to_binding(row: Any) -> Binding:
+    return Binding(
+        installation=row.installation,
+        kind=row.kind,
+        hostfact_id=row.hostfact_id,
+        hostfact_code=row.hostfact_code,
+        division=None if row.division is None else int(row.division),
+        state=row.state,
+        exact_id=row.exact_id,
+        exact_number=row.exact_number,
+        exact_code=row.exact_code,
+        version=row.version,
+        details=json.loads(row.details),
+        updated_at=to_datetime(row.updated_at),
+        event_id=row.event_id,
+    )
+
+
+def _key(installation: str, kind: str, hostfact_id: str) -> Any:
+    return (_T.c.installation == installation) & (_T.c.kind == kind) & (
+        _T.c.hostfact_id == str(hostfact_id)
+    )
+
+
+class BindingsMixin(StoreBase):
+    def get_binding(self, installation: str, kind: str, hostfact_id: str) -> Binding | None:
+        _check_kind(kind)
+        with self._tx() as conn:
+            return self._get(conn, installation, kind, hostfact_id)
+
+    def begin_binding(
+        self,
+        installation: str,
+        kind: str,
+        hostfact_id: str,
+        *,
+        hostfact_code: str | None,
+        division: int | None,
+        event_id: str | None,
+    ) -> Binding:
+        """Record that work on this record starts (state "pending"), committed on return.
+
+        A binding that is already "done" is returned unchanged (check ``.state``); a pending or
+        failed one is marked pending again for this event.
+        """
+        _check_kind(kind)
+        now = self._clock()
+        with self._tx() as conn:
+            existing = self._get(conn, installation, kind, hostfact_id, lock=True)
+            if existing is None:
+                self._insert_ignore(conn, _T, {
+                    "installation": installation, "kind": kind, "hostfact_id": str(hostfact_id),
+                    "hostfact_code": hostfact_code, "division": division, "state": "pending",
+                    "details": "{}", "event_id": event_id, "created_at": now, "updated_at": now,
+                })
+            elif existing.state != "done":
+                conn.execute(update(_T).where(_key(installation, kind, hostfact_id)).values(
+                    hostfact_code=hostfact_code, division=division, state="pending",
+                    event_id=event_id, updated_at=now,
+                ))
+            else:
+                return existing
+            found = self._get(conn, installation, kind, hostfact_id)
+            assert found is not None
+            return found
+
+    def complete_binding(
+        self,
+        installation: str,
+        kind: str,
+        hostfact_id: str,
+        *,
+        exact_id: str,
+        exact_number: str | None,
+        exact_code: str | None,
+        version: str | None,
+        details: Mapping[str, Any],
+        hostfact_code: str | None = None,
+        division: int | None = None,
+        event_id: str | None = None,
+    ) -> Binding:
+        """Record what landed in Exact (state "done"); creates the binding if it is missing.
+
+        ``exact_code`` is kept without Exact's padding (``find_binding_by_code`` compares so).
+        """
+        _check_kind(kind)
+        now = self._clock()
+        values: dict[str, Any] = {
+            "state": "done", "exact_id": exact_id, "exact_number": exact_number,
+            "exact_code": None if exact_code is None else exact_code.strip(),
+            "version": version, "details": dump_json(dict(details)),
+            "updated_at": now,
+        }
+        for name, value in (("hostfact_code", hostfact_code), ("division", division),
+                            ("event_id", event_id)):
+            if value is not None:
+                values[name] = value
+        with self._tx() as conn:
+            existing = self._get(conn, installation, kind, hostfact_id, lock=True)
+            if existing is None:
+                values.update(installation=installation, kind=kind,
+                              hostfact_id=str(hostfact_id), created_at=now)
+                self._upsert(conn, _T, values, ("installation", "kind", "hostfact_id"))
+            else:
+                conn.execute(update(_T).where(_key(installation, kind, hostfact_id))
+                             .values(**values))
+            found = self._get(conn, installation, kind, hostfact_id)
+            assert found is not None
+            return found
+
+    def fail_binding(
+        self, installation: str, kind: str, hostfact_id: str, *, reason: str
+    ) -> Binding | None:
+        """Mark a pending binding "failed" with the reason (a done binding stays done)."""
+        _check_kind(kind)
+        with self._tx() as conn:
+            existing = self._get(conn, installation, kind, hostfact_id, lock=True)
+            if existing is None or existing.state == "done":
+                return existing
+            details = dict(existing.details)
+            details["failure"] = reason
+            conn.execute(update(_T).where(_key(installation, kind, hostfact_id)).values(
+                state="failed", details=dump_json(details), updated_at=self._clock(),
+            ))
+            return self._get(conn, installation, kind, hostfact_id)
+
+    def find_binding_by_code(
+        self, installation: str, kind: str, exact_code: str
+    ) -> Binding | None:
+        """The binding that owns an Exact account code (codes compare without padding)."""
+        _check_kind(kind)
+        code = exact_code.strip()
+        with self._tx() as conn:
+            row = conn.execute(
+                select(_T).where((_T.c.installation == installation) & (_T.c.kind == kind)
+                                 & (_T.c.exact_code == code))
+                .order_by(_T.c.created_at).limit(1)
+            ).one_or_none()
+        return None if row is None else _row_to_binding(row)
+
+    def list_bindings(
+        self, installation: str, kind: str, state: str | None = None
+    ) -> list[Binding]:
+        _check_kind(kind)
+        where = (_T.c.installation == installation) & (_T.c.kind == kind)
+        if state is not None:
+            where = where & (_T.c.state == state)
+        with self._tx() as conn:
+            rows = conn.execute(select(_T).where(where).order_by(_T.c.hostfact_id)).all()
+        return [_row_to_binding(r) for r in rows]
+
+    @contextlib.contextmanager
+    def record_lock(
+        self, installation: str, kind: str, hostfact_id: str, timeout: float = 120.0
+    ) -> Iterator[None]:
+        """Serialize work on one HostFact record across workers (raises ``LockTimeout``).
+
+        PostgreSQL: an advisory lock, so several worker processes can share the queue. SQLite:
+        threads of this process only (SQLite is the single-worker, embedded setup).
+        """
+        _check_kind(kind)
+        deadline = time.monotonic() + timeout
+        name = "\x1f".join(("record", installation, kind, str(hostfact_id)))
+        with self._local_locks.hold(name, timeout):
+            if self.dialect == "postgresql":
+                left = max(deadline - time.monotonic(), 0.001)
+                key = advisory_key("record", installation, kind, str(hostfact_id))
+                with pg_advisory_lock(self._engine, key, left, f"record {kind} {hostfact_id}"):
+                    yield
+            else:
+                yield
+
+    def _get(
+        self, conn: Connection, installation: str, kind: str, hostfact_id: str,
+        *, lock: bool = False,
+    ) -> Binding | None:
+        query = select(_T).where(_key(installation, kind, hostfact_id))
+        if lock:
+            query = query.with_for_update()
+        row = conn.execute(query).one_or_none()
+        return None if row is None else _row_to_binding(row)

@@ -1,0 +1,80 @@
+"""Exact's rate budget per division, shared by every worker that uses the same store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
+
+from hfexact.store import budget as arithmetic
+from hfexact.store import schema
+from hfexact.store.base import StoreBase
+from hfexact.store.types import Budget
+
+_FIELDS = ("minute_limit", "minute_remaining", "minute_reset_at",
+           "day_limit", "day_remaining", "day_reset_at")
+
+
+def _row_to_budget(row: Any) -> Budget:
+    return Budget(**{f: getattr(row, f) for f in _FIELDS})
+
+
+class BudgetMixin(StoreBase):
+    def get_budget(self, division: int) -> Budget | None:
+        with self._tx() as conn:
+            row = conn.execute(
+                select(schema.budgets).where(schema.budgets.c.division == division)
+            ).one_or_none()
+        return None if row is None else _row_to_budget(row)
+
+    def list_budgets(self) -> dict[int, Budget]:
+        with self._tx() as conn:
+            rows = conn.execute(select(schema.budgets).order_by(schema.budgets.c.division)).all()
+        return {int(r.division): _row_to_budget(r) for r in rows}
+
+    def record_budget(self, division: int, budget: Budget) -> Budget:
+        """Merge what a response reported into the stored budget; returns the result.
+
+        Windows ``budget`` leaves unknown keep their stored values; within the same window the
+        lower remaining count wins (other workers' calls may still be in flight).
+        """
+        with self._tx() as conn:
+            merged = arithmetic.merge(self._locked_budget(conn, division), budget)
+            self._write(conn, division, merged)
+        return merged
+
+    def reserve_call(
+        self, division: int, now: float, *, keep_minute: int = 0, keep_day: int = 0
+    ) -> float | None:
+        """Atomically take one call from the division's budget.
+
+        Returns None when the call may go ahead (also when nothing is known yet), or the epoch
+        time until which every worker must wait. ``keep_*`` calls stay in reserve.
+        """
+        with self._tx() as conn:
+            stored = self._locked_budget(conn, division)
+            if stored is None:
+                return None
+            after, wait_until = arithmetic.reserve(
+                stored, now, keep_minute=keep_minute, keep_day=keep_day
+            )
+            if after != stored:
+                self._write(conn, division, after)
+        return wait_until
+
+    def drop_budget(self, division: int) -> None:
+        with self._tx() as conn:
+            conn.execute(delete(schema.budgets).where(schema.budgets.c.division == division))
+
+    def _locked_budget(self, conn: Connection, division: int) -> Budget | None:
+        # FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE already holds the write lock
+        row = conn.execute(
+            select(schema.budgets).where(schema.budgets.c.division == division).with_for_update()
+        ).one_or_none()
+        return None if row is None else _row_to_budget(row)
+
+    def _write(self, conn: Connection, division: int, budget: Budget) -> None:
+        values: dict[str, Any] = {f: getattr(budget, f) for f in _FIELDS}
+        values.update(division=division, updated_at=self._clock())
+        self._upsert(conn, schema.budgets, values, ("division",))

@@ -1,0 +1,115 @@
+"""Engines for the two supported databases and the migration step run on every open.
+
+SQLite: WAL journal, a busy timeout, and every transaction started with ``BEGIN IMMEDIATE`` so a
+read-modify-write (a rate-budget reservation) holds the write lock from its first read; pysqlite's
+own implicit transaction handling is switched off, as SQLAlchemy's SQLite docs recommend.
+PostgreSQL: ``postgresql://`` URLs use the psycopg 3 driver. Migrations run under a
+transaction-level advisory lock so several workers starting at once migrate exactly once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from hfexact.errors import ConfigError
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+BUSY_TIMEOUT_SECONDS = 30.0
+#: arbitrary constant key for the migration advisory lock ("hfexact" in ASCII, truncated)
+MIGRATION_LOCK_KEY = 0x686665786163
+
+
+def parse_url(url: str) -> URL:
+    """The SQLAlchemy URL for a store URL; only SQLite files and PostgreSQL are accepted."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError([f"HFEXACT_STORE_URL is not a database URL: {exc}"]) from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ConfigError(["HFEXACT_STORE_URL: an in-memory SQLite store cannot be shared "
+                               "between connections; use sqlite:///path/to/file.sqlite3"])
+        return parsed.set(drivername="sqlite+pysqlite")
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    raise ConfigError([f"HFEXACT_STORE_URL must be sqlite:///path or postgresql://..., "
+                       f"not {parsed.drivername}://"])
+
+
+def make_engine(url: str) -> Engine:
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return create_engine(
+        parsed, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=60
+    )
+
+
+def _sqlite_engine(parsed: URL) -> Engine:
+    assert parsed.database
+    Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        parsed,
+        connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=60,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy, not pysqlite, decide when a transaction begins
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; concurrent callers wait for each other."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        rev = MigrationContext.configure(conn).get_current_revision()
+        conn.rollback()
+    return rev
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,0 +1,49 @@
+"""The store: one class over SQLite or PostgreSQL, opened (and migrated) by ``open_store``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from hfexact.store.bindings_repo import BindingsMixin
+from hfexact.store.budget_repo import BudgetMixin
+from hfexact.store.crypto import SecretBox
+from hfexact.store.engine import make_engine, migrate
+from hfexact.store.records_repo import RecordsMixin
+from hfexact.store.tokens_repo import TokensMixin
+
+
+class Store(TokensMixin, BudgetMixin, BindingsMixin, RecordsMixin):
+    """Thread-safe; several processes may share a PostgreSQL (or SQLite) store.
+
+    Every method runs in its own short transaction and has committed when it returns.
+    """
+
+    def __enter__(self) -> Store:
+        return self
+
+
+def open_store(
+    url: str,
+    *,
+    secret_key: bytes | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Store:
+    """Open the store at ``url`` and apply pending migrations.
+
+    ``url``: ``sqlite:///path/file.sqlite3`` or ``postgresql://user@host/db``. With
+    ``secret_key`` (a Fernet key, see ``hfexact.store.crypto``) tokens and secrets are encrypted
+    at rest. Raises ConfigError for an unusable URL or key, StoreUnavailable when the database
+    does not answer.
+    """
+    box = SecretBox(secret_key)
+    engine = make_engine(url)
+    store = Store(engine, box=box, clock=clock)
+    try:
+        with store._tx() as _conn:  # surface an unreachable database as StoreUnavailable
+            pass
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return store
