@@ -23,6 +23,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from hfexact.contract.domain import ALL_TYPES, RESULT_TYPES
+from hfexact.contract.parse import load_document
 from hfexact.errors import ContractError
 
 MAX_BYTES = 1_048_576
@@ -120,8 +121,11 @@ def _key(error: ValidationError) -> str:
 def errors_by_field(document: object) -> dict[str, list[str]]:
     """``{"data.InvoiceLines.0.Number": ["..."]}``; empty when the document is valid."""
     found: dict[str, list[str]] = {}
-    for error in iter_errors(document):
-        found.setdefault(_key(error), []).append(error.message)
+    try:
+        for error in iter_errors(document):
+            found.setdefault(_key(error), []).append(error.message)
+    except RecursionError:
+        found.setdefault("_schema", []).append("nested too deeply")
     return found
 
 
@@ -141,10 +145,13 @@ def _reject_constant(name: str) -> object:
 
 
 def validate_result(obj: Mapping[str, Any]) -> None:
-    """Raise ContractError unless ``obj`` is a valid result envelope (``export.*``, ...)."""
-    message_type = obj.get("type")
-    if message_type not in RESULT_TYPES:
-        raise ContractError({"type": [f"not a result type: {message_type!r}"]})
-    errors = errors_by_field(obj)
-    if errors:
-        raise ContractError(errors)
+    """Raise ContractError unless ``obj`` is a valid result message (``export.*``, ...).
+
+    Checks with the marshmallow schemas (always) and with the JSON Schemas in ``schemas/``
+    (whenever that directory is present: a checkout, CI, an image that copies it).
+    """
+    load_document(obj, allowed_types=RESULT_TYPES)
+    if schemas_dir().is_dir():
+        errors = errors_by_field(obj)
+        if errors:
+            raise ContractError(errors)
