@@ -46,6 +46,7 @@ class TestDebtorAccount:
         """A debtor becomes a customer (Status C) with its contact data and padded code."""
         p = debtor_account(debtor(), settings(), code="1001")
         assert p["Status"] == "C"
+        assert p["SearchCode"] == "DB0001"  # found again in Exact by its HostFact code
         assert p["Code"] == " " * 14 + "1001"
         assert p["Name"] == "ACME Hosting BV"
         assert (p["AddressLine1"], p["Postcode"], p["City"], p["Country"]) == (
@@ -110,8 +111,8 @@ class TestSalesEntry:
         p = sales_entry(invoice(), related(), settings(), lookups(), customer_id=CUSTOMER)
         assert p["Journal"] == "70"
         assert p["Customer"] == CUSTOMER
-        assert p["EntryDate"] == "2026-11-28T00:00:00"
-        assert p["DueDate"] == "2026-12-12T00:00:00"  # + 14 days
+        assert p["EntryDate"] == "2026-11-28T00:00:00Z"
+        assert p["DueDate"] == "2026-12-12T00:00:00Z"  # + 14 days
         assert p["YourRef"] == "F2026-0001"
         assert p["Description"] == "F2026-0001 - ACME Hosting BV"
         assert "PaymentCondition" not in p
@@ -150,7 +151,7 @@ class TestSalesEntry:
         """HostFact's own PayBefore is the due date when it is given."""
         p = sales_entry(invoice(pay_before=dt.date(2027, 1, 5)), related(), settings(),
                         lookups(), customer_id=CUSTOMER)
-        assert p["DueDate"] == "2027-01-05T00:00:00"
+        assert p["DueDate"] == "2027-01-05T00:00:00Z"
 
     @pytest.mark.parametrize(
         ("country", "tax_number", "code"),
@@ -258,7 +259,7 @@ class TestPurchaseEntry:
         assert p["Supplier"] == SUPPLIER
         assert p["YourRef"] == "INV-88812"
         assert "CF0007" in p["Description"]
-        assert p["DueDate"] == "2026-12-20T00:00:00"
+        assert p["DueDate"] == "2026-12-20T00:00:00Z"
         (line,) = p["PurchaseEntryLines"]
         assert line["GLAccount"] == GUIDS["4010"]  # creditor group Datacenter
         assert (line["AmountFC"], line["VATCode"], line["VATAmountFC"]) == ("200.00", "3",
@@ -333,7 +334,7 @@ class TestSddBatch:
         assert (cust["Account"], cust["OurRef"], cust["AmountFC"], cust["GLAccount"]) == (
             "33333333-3333-3333-3333-333333333333", 26700003, "121.00", GUIDS["1300"])
         assert (inter["GLAccount"], inter["AmountFC"]) == (GUIDS["1105"], "-121.00")
-        assert cust["Date"] == "2026-12-05T00:00:00"
+        assert cust["Date"] == "2026-12-05T00:00:00Z"
         assert "AM04" in cust["Description"]
 
     def test_reversal_needs_a_receivables_account(self) -> None:

@@ -7,6 +7,9 @@
   in the payload, so every caller sends the stored form; without a mask no ``Code`` is sent
   and Exact assigns the next one.
 * ``Name``: the company name, else first name + surname, else the HostFact code.
+* ``SearchCode`` = the HostFact code (cut to 10 characters, Exact's search-code width
+  [inferred]): the accountant finds ``DB0001`` in Exact, and the worker finds an account it
+  created before a crash even when Exact assigned the code.
 * Empty HostFact fields are left out: on a POST Exact keeps its defaults, and an update never
   blanks what the accountant filled in Exact while HostFact has nothing.
 """
@@ -20,6 +23,12 @@ from hfexact.core.codes import exact_code_field, map_code
 from hfexact.core.lookups import clip, first_email
 
 NAME_MAX = 100
+SEARCH_CODE_MAX = 10
+
+
+def search_code(hostfact_code: str) -> str:
+    """The ``SearchCode`` an account of this HostFact record carries."""
+    return hostfact_code.strip()[:SEARCH_CODE_MAX]
 
 
 def display_name(company_name: str, initials: str, surname: str, fallback: str) -> str:
@@ -77,6 +86,7 @@ def debtor_account(
             debtor.company_name, debtor.initials, debtor.surname, debtor.debtor_code
         ),
         "Status": "C",
+        "SearchCode": search_code(debtor.debtor_code),
     }
     if code is not None:
         payload["Code"] = exact_code_field(code)
@@ -107,6 +117,7 @@ def creditor_account(
             creditor.company_name, creditor.initials, creditor.surname, creditor.creditor_code
         ),
         "IsSupplier": True,
+        "SearchCode": search_code(creditor.creditor_code),
     }
     if code is not None:
         payload["Code"] = exact_code_field(code)

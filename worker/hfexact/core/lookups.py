@@ -44,8 +44,8 @@ def money(value: Decimal) -> str:
 
 
 def exact_date(day: dt.date) -> str:
-    """A date as Exact's POST accepts it (ISO 8601, midnight, division time)."""
-    return f"{day.isoformat()}T00:00:00"
+    """A date as Exact's POST accepts it: ISO 8601, midnight UTC (as Exact returns dates)."""
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def clip(text: str, limit: int = DESCRIPTION_MAX) -> str:
