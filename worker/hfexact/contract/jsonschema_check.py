@@ -123,7 +123,8 @@ def errors_by_field(document: object) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     try:
         for error in iter_errors(document):
-            found.setdefault(_key(error), []).append(error.message)
+            message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+            found.setdefault(_key(error), []).append(message)
     except RecursionError:
         found.setdefault("_schema", []).append("nested too deeply")
     return found

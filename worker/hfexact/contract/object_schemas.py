@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -188,7 +189,7 @@ def _check_signs(data: Mapping[str, Any], *, credit: bool) -> dict[str, Any]:
     for attr, key in (("amount_excl", "AmountExcl"), ("amount_tax", "AmountTax"),
                       ("amount_incl", "AmountIncl")):
         value = data.get(attr)
-        if value is None:
+        if not isinstance(value, Decimal):
             continue
         if credit and not (value.is_signed() or value == 0):
             errors[key] = ["Must be <= 0 on a credit invoice (Status 8)."]
@@ -197,7 +198,9 @@ def _check_signs(data: Mapping[str, Any], *, credit: bool) -> dict[str, Any]:
     if not credit:
         lines: dict[int, Any] = {}
         for index, line in enumerate(data.get("lines") or ()):
-            if line.number.is_signed():
+            # a list with a broken item holds marshmallow's partial dicts: skip those
+            number = getattr(line, "number", None)
+            if isinstance(number, Decimal) and number.is_signed():
                 lines[index] = {"Number": [
                     "Quantity must be >= 0 on a normal invoice; use a negative PriceExcl for a "
                     "reduction, or a credit invoice (Status 8)."
