@@ -1,0 +1,1 @@
+"""OData v2 as Exact speaks it: $filter, query options and paging, JSON and Atom output."""
