@@ -1,0 +1,224 @@
+"""The Exact Online REST client the worker and the payment poller use.
+
+Every call names its division explicitly, sends ``Accept: application/json``, takes one call from
+the division's shared rate budget first and records the budget Exact reports after. It never
+retries on its own, except: one refresh-and-retry on a 401 (when the token is old enough), and
+one wait-and-retry on a 429 or a spent budget when the reset is at most ``max_inline_wait``
+seconds away. Everything else surfaces as the bridge's errors (see ``errors_map``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+
+from hfexact.config import Settings
+from hfexact.errors import RateLimited, TransientError
+from hfexact.exact import odata
+from hfexact.exact.errors_map import map_request_exception, map_response
+from hfexact.exact.oauth import OAuthClient, OAuthConfig, permit_loopback_http
+from hfexact.exact.ratelimit import RateLimiter
+from hfexact.exact.tokens import TokenManager
+from hfexact.logs import get_logger
+from hfexact.store import Store
+
+log = get_logger("hfexact.exact.client")
+
+Params = Mapping[str, str | int]
+
+
+def encode_query(params: Params | None) -> str:
+    """OData query options with ``$`` and quotes kept literal and spaces as ``%20``."""
+    if not params:
+        return ""
+    return urlencode({k: str(v) for k, v in params.items()}, quote_via=quote, safe="$'(),:")
+
+
+class ExactClient:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        tokens: TokenManager | None = None,
+        max_inline_wait: float = 5.0,
+        keep_minute: int = 0,
+        keep_day: int = 0,
+    ) -> None:
+        self.base_url = settings.exact_base_url.rstrip("/")
+        permit_loopback_http(self.base_url)
+        self._timeout = (min(10.0, settings.http_timeout_seconds), settings.http_timeout_seconds)
+        self._own_session = session is None
+        self._session = session or requests.Session()
+        self._clock = clock
+        self._sleep = sleep
+        self.max_inline_wait = max_inline_wait
+        self.tokens = tokens or TokenManager(
+            OAuthClient(OAuthConfig.from_settings(settings, store), clock=clock), store,
+            clock=clock,
+        )
+        self.limiter = RateLimiter(store, keep_minute=keep_minute, keep_day=keep_day)
+        #: HTTP requests sent to the REST API by this client (token calls not included)
+        self.calls = 0
+
+    # -- the public verbs --------------------------------------------------------------------
+
+    def get(self, division: int, path: str, params: Params | None = None) -> list[dict[str, Any]]:
+        """One page of results of ``GET /api/v1/{division}/{path}``."""
+        return odata.results(self._json(self._request("GET", division, self._url(division, path),
+                                                     params=params)))
+
+    def iterate(
+        self, division: int, path: str, params: Params | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every result, page after page, following ``__next`` exactly as Exact gives it."""
+        url: str | None = self._url(division, path)
+        query = params
+        while url is not None:
+            payload = self._json(self._request("GET", division, url, params=query))
+            yield from odata.results(payload)
+            url, query = odata.next_link(payload), None
+            if url is not None:
+                self._check_same_origin(url)
+
+    def post(self, division: int, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Create an entity; returns it as Exact stored it (``Prefer: return=representation``)."""
+        response = self._request("POST", division, self._url(division, path), body=payload,
+                                 headers={"Prefer": "return=representation"})
+        if not response.content:
+            return {}
+        return odata.entity(self._json(response))
+
+    def put(self, division: int, path: str, payload: Mapping[str, Any]) -> None:
+        """Update an entity (``path`` like ``crm/Accounts(guid'…')``); Exact answers 204."""
+        self._request("PUT", division, self._url(division, path), body=payload)
+
+    def delete(self, division: int, path: str) -> None:
+        self._request("DELETE", division, self._url(division, path))
+
+    def me(self) -> dict[str, Any]:
+        """The current user (``current/Me``): ``CurrentDivision``, ``FullName``, ..."""
+        url = f"{self.base_url}/api/v1/current/Me"
+        params = {"$select": "UserID,CurrentDivision,FullName,UserName,LanguageCode,"
+                             "DivisionCustomerName"}
+        rows = odata.results(self._json(self._request("GET", None, url, params=params)))
+        if not rows:
+            raise TransientError("Exact returned no current user for current/Me")
+        return rows[0]
+
+    def close(self) -> None:
+        if self._own_session:
+            self._session.close()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _url(self, division: int, path: str) -> str:
+        if not isinstance(division, int) or isinstance(division, bool):
+            raise TypeError("the division must be an int (never 'current')")
+        return f"{self.base_url}/api/v1/{division}/{path.lstrip('/')}"
+
+    def _check_same_origin(self, url: str) -> None:
+        ours, theirs = urlsplit(self.base_url), urlsplit(url)
+        if (ours.scheme, ours.netloc) != (theirs.scheme, theirs.netloc):
+            raise TransientError(
+                f"Exact's next-page link points to {theirs.scheme}://{theirs.netloc}, not to "
+                f"{ours.scheme}://{ours.netloc}; refusing to send the token there"
+            )
+
+    @staticmethod
+    def _json(response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise TransientError(
+                f"Exact answered HTTP {response.status_code} with a body that is not JSON"
+            ) from None
+
+    def _endpoint(self, method: str, url: str) -> str:
+        path = urlsplit(url).path
+        marker = "/api/v1/"
+        return f"{method} {path.split(marker, 1)[1] if marker in path else path}"
+
+    def _request(
+        self,
+        method: str,
+        division: int | None,
+        url: str,
+        *,
+        params: Params | None = None,
+        body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        endpoint = self._endpoint(method, url)
+        full_url = url + ("?" + encode_query(params) if params else "")
+        waited = refreshed = False
+        data = None if body is None else odata.dumps(body).encode("utf-8")
+        while True:
+            if division is not None:
+                try:
+                    self.limiter.reserve(division, self._clock())
+                except RateLimited as exc:
+                    if waited or not self._wait_briefly(exc):
+                        raise
+                    waited = True
+                    continue
+            token = self.tokens.access_token()
+            response = self._send(method, full_url, token, data, headers, endpoint)
+            if division is not None:
+                self.limiter.record(division, response)
+            if response.status_code == 401 and not refreshed:
+                refreshed = True
+                self.tokens.after_unauthorized(token)
+                continue
+            if response.status_code == 429:
+                error = (self.limiter.record_429(division, response, self._clock())
+                         if division is not None else None)
+                if error is not None and not waited and self._wait_briefly(error):
+                    waited = True
+                    continue
+            mapped = map_response(response, endpoint=endpoint, division=division,
+                                  now=self._clock())
+            if mapped is not None:
+                log.info("exact.call_failed", endpoint=endpoint, status=response.status_code,
+                         error=mapped.kind, division=division)
+                raise mapped
+            return response
+
+    def _wait_briefly(self, exc: RateLimited) -> bool:
+        delay = exc.retry_at - self._clock()
+        if delay > self.max_inline_wait:
+            return False
+        log.info("exact.rate_limited_wait", division=exc.division, seconds=round(delay, 2))
+        if delay > 0:
+            self._sleep(delay)
+        return True
+
+    def _send(
+        self, method: str, url: str, token: str, data: bytes | None,
+        headers: Mapping[str, str] | None, endpoint: str,
+    ) -> requests.Response:
+        sent = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if data is not None:
+            sent["Content-Type"] = "application/json"
+        sent.update(headers or {})
+        started = time.monotonic()
+        try:
+            response = self._session.request(
+                method, url, data=data, headers=sent, timeout=self._timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            log.info("exact.call_failed", endpoint=endpoint, error=type(exc).__name__)
+            raise map_request_exception(exc, endpoint=endpoint) from None
+        finally:
+            self.calls += 1
+        log.debug("exact.called", endpoint=endpoint, status=response.status_code,
+                  ms=round((time.monotonic() - started) * 1000, 1))
+        return response
