@@ -13,7 +13,7 @@ Load them as a plugin in your test module: ``pytest_plugins = ("tests.integratio
 - ``amqp_probe``: an administrator's connection to publish events, read queues and wait.
 - ``RecordingProcessor``: a real Processor for loop tests; the event body says what it does
   (``{"do": "permanent"}``, ``"transient"``, ``"rate_limited"``, ``"crash"``, ``"auth"``,
-  ``"sleep"``, ``"rejected"``); effects are recorded once per message id, as the real
+  ``"sleep"``, ``"rejected"``, ``"fixable"``); effects are recorded once per message id, as the real
   processor's bindings do, so redeliveries and replays show up as ``duplicate``.
 """
 
@@ -237,6 +237,8 @@ class RecordingProcessor:
     effects: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     hooks: dict[str, Callable[[MessageMeta], None]] = field(default_factory=dict)
+    #: events with ``"do": "fixable"`` fail permanently until this is set (the operator's fix)
+    fixed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def calls_for(self, message_id: str) -> list[Call]:
@@ -251,7 +253,7 @@ class RecordingProcessor:
         hook = self.hooks.get(action)
         if hook is not None:
             hook(meta)
-        if action == "permanent":
+        if action == "permanent" or (action == "fixable" and not self.fixed):
             raise ContractError({"data": {"InvoiceCode": ["Missing data for required field."]}})
         if action == "rejected":
             exc = ExactRejected("Exact refused the entry", status=500,

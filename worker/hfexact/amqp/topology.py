@@ -243,6 +243,9 @@ def topology_error(what: str, exc: pika.exceptions.ChannelClosedByBroker) -> Con
             [f"the AMQP user may not declare {what}: {exc.reply_text}. "
              f"Grant it the permissions printed by `hfexact topology permissions`"]
         )
+    if exc.reply_code == 404:
+        return ConfigError([f"{what} does not exist ({exc.reply_text}); run "
+                            f"`hfexact topology declare` first"])
     return ConfigError([f"declaring {what} failed: {exc.reply_code} {exc.reply_text}"])
 
 
