@@ -12,7 +12,7 @@ from hfexact.core.accounts import blocked_account, creditor_account, debtor_acco
 from hfexact.core.amounts import RateTotal
 from hfexact.core.lookups import Lookups, first_email
 from hfexact.core.purchases import purchase_entry, purchase_gl_code
-from hfexact.core.sales import sales_entry, sales_gl_codes, sales_header
+from hfexact.core.sales import sales_entry, sales_gl_codes, sales_header, used_taxrates
 from hfexact.core.sdd import BookedInvoice, sdd_batch_entry, sdd_reversal_entry
 from hfexact.errors import TranslationError
 from tests.unit.test_core_samples import (
@@ -342,3 +342,19 @@ class TestSddBatch:
         with pytest.raises(TranslationError, match="receivables"):
             sdd_reversal_entry(reversal(), settings(), Lookups(gl_accounts=GUIDS),
                                self.BOOKED["F2026-0003"], day=dt.date(2026, 12, 5))
+
+
+class TestUsedTaxrates:
+    def test_fraction_keys_become_percentages(self) -> None:
+        """HostFact keys UsedTaxrates by fraction; the core keys by percentage."""
+        raw = {"data": {"UsedTaxrates": {
+            "0.21": {"AmountExcl": "100.00", "AmountTax": "21.00", "AmountIncl": "121.00"},
+            "0.09": {"AmountExcl": "10.00", "AmountTax": "0.90", "AmountIncl": "10.90"}}}}
+        assert used_taxrates(raw) == {D(21): RateTotal(D("100.00"), D("21.00")),
+                                      D(9): RateTotal(D("10.00"), D("0.90"))}
+
+    @pytest.mark.parametrize("used", [None, {}, "x", {"0.21": "x"}, {"0.21": {"AmountTax": "1"}},
+                                      {"abc": {"AmountExcl": "1", "AmountTax": "1"}}])
+    def test_unusable_used_taxrates_are_ignored(self, used: object) -> None:
+        """Absent or malformed UsedTaxrates fall back to computing the per-rate figures."""
+        assert used_taxrates({"data": {"UsedTaxrates": used}}) is None

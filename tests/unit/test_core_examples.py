@@ -13,10 +13,9 @@ from hfexact.contract.marshmallow_schemas import ExportSettingsSchema
 from hfexact.core.accounts import creditor_account, creditor_code, debtor_account, debtor_code
 from hfexact.core.lookups import Lookups
 from hfexact.core.purchases import purchase_entry, purchase_gl_code
-from hfexact.core.sales import sales_entry, sales_gl_codes
+from hfexact.core.sales import sales_entry, sales_gl_codes, used_taxrates
 from hfexact.core.sdd import BookedInvoice, collected, sdd_batch_entry, sdd_reversal_entry
 from hfexact.errors import TranslationError
-from hfexact.handlers.invoices import used_taxrates
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples" / "valid"
 

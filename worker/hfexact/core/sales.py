@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hfexact.contract.domain import (
@@ -30,7 +30,7 @@ from hfexact.contract.domain import (
     Invoice,
     InvoiceRelated,
 )
-from hfexact.core.amounts import Distribution, LineInput, RateTotal, distribute
+from hfexact.core.amounts import HUNDRED, Distribution, LineInput, RateTotal, distribute
 from hfexact.core.lookups import Lookups, clip, exact_date, money
 from hfexact.core.vat import CustomerKind, customer_kind, sales_vat_code
 from hfexact.errors import TranslationError
@@ -209,3 +209,22 @@ def sales_entry(
 def sales_header(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The header part of an entry payload, for the PUT that updates an open entry."""
     return {k: v for k, v in payload.items() if k not in ("SalesEntryLines", "Journal")}
+
+
+def used_taxrates(raw: Mapping[str, Any]) -> dict[Decimal, RateTotal] | None:
+    """HostFact's ``UsedTaxrates`` (keyed by fraction) from the raw event, when usable."""
+    data = raw.get("data")
+    used = data.get("UsedTaxrates") if isinstance(data, Mapping) else None
+    if not isinstance(used, Mapping) or not used:
+        return None
+    out: dict[Decimal, RateTotal] = {}
+    try:
+        for key, value in used.items():
+            if not isinstance(value, Mapping):
+                return None
+            out[Decimal(str(key)) * HUNDRED] = RateTotal(
+                Decimal(str(value["AmountExcl"])), Decimal(str(value["AmountTax"]))
+            )
+    except (KeyError, InvalidOperation):
+        return None
+    return out

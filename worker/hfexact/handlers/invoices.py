@@ -12,12 +12,16 @@ nothing is booked: the change is reported as ``export.failed`` with the reason.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hfexact.contract.domain import INVOICE_CONCEPT, INVOICE_QUEUED, Invoice, InvoiceRelated
-from hfexact.core.amounts import HUNDRED, RateTotal
-from hfexact.core.sales import check_exportable, sales_entry, sales_gl_codes, sales_header
+from hfexact.core.sales import (
+    check_exportable,
+    sales_entry,
+    sales_gl_codes,
+    sales_header,
+    used_taxrates,
+)
 from hfexact.errors import TranslationError
 from hfexact.handlers.context import Context, version_of
 from hfexact.handlers.entries import EntryJob, create_entry, find_by_your_ref
@@ -31,25 +35,6 @@ from hfexact.store import Binding
 ENTRIES = "salesentry/SalesEntries"
 LINES = "salesentry/SalesEntryLines"
 OPEN = 20
-
-
-def used_taxrates(raw: Mapping[str, Any]) -> dict[Decimal, RateTotal] | None:
-    """HostFact's ``UsedTaxrates`` (keyed by fraction) from the raw event, when usable."""
-    data = raw.get("data")
-    used = data.get("UsedTaxrates") if isinstance(data, Mapping) else None
-    if not isinstance(used, Mapping) or not used:
-        return None
-    out: dict[Decimal, RateTotal] = {}
-    try:
-        for key, value in used.items():
-            if not isinstance(value, Mapping):
-                return None
-            out[Decimal(str(key)) * HUNDRED] = RateTotal(
-                Decimal(str(value["AmountExcl"])), Decimal(str(value["AmountTax"]))
-            )
-    except (KeyError, InvalidOperation):
-        return None
-    return out
 
 
 def _outcome(ctx: Context, invoice: Invoice, binding: Binding, status: str, how: str,
