@@ -95,8 +95,10 @@ class Renderer:
         for nav in etype.navs:
             if wanted is not None and nav not in wanted and nav not in expand:
                 continue
-            if nav in expand:
-                child_set = self.sets[etype.navs[nav].target.lower()]
+            child_set = self.sets.get(etype.navs[nav].target.lower())
+            if nav in expand and child_set is None:
+                shaped.navs[nav] = []
+            elif nav in expand and child_set is not None:
                 sub = [p.split("/", 1)[1] for p in (select or []) if p.startswith(nav + "/")]
                 child_opts = QueryOptions(select=sub or None)
                 shaped.navs[nav] = [self.shape(child_set, c, child_opts)
@@ -157,7 +159,9 @@ def _get(ctx: Context, sets: Mapping[str, EntitySet], target: Target, args: Mapp
         if target.nav is None:
             opts = parse_options(args, eset.etype)
             return render.entity(200, render.shape(eset, record, opts))
-        child = sets[eset.etype.navs[target.nav].target.lower()]
+        child = sets.get(eset.etype.navs[target.nav].target.lower())
+        if child is None:  # e.g. ReceivablesList Notes: resolves, always empty here
+            return render.collection(render.uri(eset, record) + "/" + target.nav, [], None)
         return _list(ctx, child, eset.children(ctx, target.nav, record), args, render,
                      render.uri(eset, record) + "/" + target.nav, target.count)
     opts_check = parse_options(args, eset.etype, select_required=eset.select_required
