@@ -40,6 +40,22 @@ final class Config
     ) {
     }
 
+    /**
+     * The environment over an optional PHP file returning the same keys (HFEXACT_CONFIG_FILE, or
+     * php-bridge/config.local.php written by install.php): web servers often pass no environment.
+     */
+    public static function load(?array $env = null): self
+    {
+        $env ??= getenv();
+        $file = ($env['HFEXACT_CONFIG_FILE'] ?? '') !== '' ? (string) $env['HFEXACT_CONFIG_FILE'] : dirname(__DIR__) . '/config.local.php';
+        $fromFile = [];
+        if (is_file($file)) {
+            $loaded = require $file;
+            $fromFile = is_array($loaded) ? array_map('strval', $loaded) : [];
+        }
+        return self::fromEnv(array_merge($fromFile, array_filter($env, static fn ($v, $k) => is_string($k) && str_starts_with($k, 'HFEXACT_') && $v !== '', ARRAY_FILTER_USE_BOTH)));
+    }
+
     /** @param array<string, string> $env usually getenv() */
     public static function fromEnv(array $env): self
     {

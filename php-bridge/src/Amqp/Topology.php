@@ -8,24 +8,26 @@ use PhpAmqpLib\Channel\AMQPChannel;
 use PhpAmqpLib\Wire\AMQPTable;
 
 /**
- * The queue topology (design §4), declared idempotently with exactly the arguments the Python
- * side (`hfexact topology declare`) uses, so whichever side declares first, the other agrees:
+ * The part of the queue topology the PHP bridge needs, declared idempotently with exactly the
+ * arguments of the Python side (worker/hfexact/amqp/topology.py `plan()`), so whichever side
+ * declares first, the other agrees (a functional test declares from both and compares):
  *
- * | name                | kind           | durable | arguments                                                     | binding            |
- * |---------------------|----------------|---------|---------------------------------------------------------------|--------------------|
- * | <P>.events          | topic exchange | yes     | none                                                          |                    |
- * | <P>.results         | topic exchange | yes     | none                                                          |                    |
- * | <P>.dead            | topic exchange | yes     | none                                                          |                    |
- * | <P>.exact           | queue          | yes     | x-queue-type=quorum, x-dead-letter-exchange=<P>.dead, x-delivery-limit=20 (integer) | <P>.events, "#" |
- * | <P>.bridge.results  | queue          | yes     | x-queue-type=quorum                                           | <P>.results, "#"   |
- * | <P>.exact.dead      | queue          | yes     | x-queue-type=quorum                                           | <P>.dead, "#"      |
+ * | name                       | kind            | arguments (queues: durable, not exclusive/auto-delete) | bound to, key |
+ * |----------------------------|-----------------|---------------------------------------------------------|---------------|
+ * | <P>.events                 | topic exchange  | durable                                                  |               |
+ * | <P>.retry                  | direct exchange | durable                                                  |               |
+ * | <P>.dead                   | direct exchange | durable                                                  |               |
+ * | <P>.results                | topic exchange  | durable                                                  |               |
+ * | <P>.exact.dead             | quorum queue    | x-queue-type=quorum                                      | <P>.dead, "<P>.exact" |
+ * | <P>.bridge.results.dead    | quorum queue    | x-queue-type=quorum                                      | <P>.dead, "<P>.bridge.results" |
+ * | <P>.exact                  | quorum queue    | x-queue-type=quorum, x-delivery-limit=10, x-dead-letter-exchange=<P>.dead, x-dead-letter-routing-key=<P>.exact, x-dead-letter-strategy=at-least-once, x-overflow=reject-publish | <P>.events "#"; <P>.retry "<P>.exact" |
+ * | <P>.bridge.results         | quorum queue    | same as <P>.exact with x-dead-letter-routing-key=<P>.bridge.results | <P>.results "#" |
  *
- * Exchanges: not auto-delete, not internal. Queues: not exclusive, not auto-delete.
- * The <P>.retry.* queues belong to the worker and are declared by the Python side only.
+ * The <P>.retry.<ms>ms queues (TTL ladder) belong to the worker; only Python declares them.
  */
 final class Topology
 {
-    public const DELIVERY_LIMIT = 20;
+    public const DELIVERY_LIMIT = 10;
 
     public function __construct(private readonly string $prefix)
     {
@@ -46,6 +48,11 @@ final class Topology
         return $this->prefix . '.dead';
     }
 
+    public function retry(): string
+    {
+        return $this->prefix . '.retry';
+    }
+
     public function exactQueue(): string
     {
         return $this->prefix . '.exact';
@@ -56,40 +63,70 @@ final class Topology
         return $this->prefix . '.bridge.results';
     }
 
-    public function deadQueue(): string
+    public function exactDeadQueue(): string
     {
         return $this->prefix . '.exact.dead';
     }
 
-    /** @return array<string, array<string, int|string>> queue name -> arguments, as declared */
-    public function queueArguments(): array
+    public function bridgeResultsDeadQueue(): string
+    {
+        return $this->prefix . '.bridge.results.dead';
+    }
+
+    /** @return array<string, string> exchange -> type, in declaration order */
+    public function exchanges(): array
+    {
+        return [$this->events() => 'topic', $this->retry() => 'direct', $this->dead() => 'direct', $this->results() => 'topic'];
+    }
+
+    /** @return array<string, array<string, int|string>> queue -> arguments, in declaration order (targets first) */
+    public function queues(): array
     {
         return [
-            $this->exactQueue() => [
-                'x-queue-type' => 'quorum',
-                'x-dead-letter-exchange' => $this->dead(),
-                'x-delivery-limit' => self::DELIVERY_LIMIT,
-            ],
-            $this->bridgeResultsQueue() => ['x-queue-type' => 'quorum'],
-            $this->deadQueue() => ['x-queue-type' => 'quorum'],
+            $this->exactDeadQueue() => ['x-queue-type' => 'quorum'],
+            $this->bridgeResultsDeadQueue() => ['x-queue-type' => 'quorum'],
+            $this->exactQueue() => $this->quorum($this->exactQueue()),
+            $this->bridgeResultsQueue() => $this->quorum($this->bridgeResultsQueue()),
+        ];
+    }
+
+    /** @return list<array{string, string, string}> [queue, exchange, routing key] */
+    public function bindings(): array
+    {
+        return [
+            [$this->exactDeadQueue(), $this->dead(), $this->exactQueue()],
+            [$this->bridgeResultsDeadQueue(), $this->dead(), $this->bridgeResultsQueue()],
+            [$this->exactQueue(), $this->events(), '#'],
+            [$this->exactQueue(), $this->retry(), $this->exactQueue()],
+            [$this->bridgeResultsQueue(), $this->results(), '#'],
         ];
     }
 
     public function declare(AMQPChannel $channel): void
     {
-        foreach ([$this->events(), $this->results(), $this->dead()] as $exchange) {
+        foreach ($this->exchanges() as $exchange => $type) {
             // passive=false, durable=true, auto_delete=false, internal=false
-            $channel->exchange_declare($exchange, 'topic', false, true, false, false);
+            $channel->exchange_declare($exchange, $type, false, true, false, false);
         }
-        $bindings = [
-            $this->exactQueue() => $this->events(),
-            $this->bridgeResultsQueue() => $this->results(),
-            $this->deadQueue() => $this->dead(),
-        ];
-        foreach ($this->queueArguments() as $queue => $arguments) {
+        foreach ($this->queues() as $queue => $arguments) {
             // passive=false, durable=true, exclusive=false, auto_delete=false, nowait=false
             $channel->queue_declare($queue, false, true, false, false, false, new AMQPTable($arguments));
-            $channel->queue_bind($queue, $bindings[$queue], '#');
         }
+        foreach ($this->bindings() as [$queue, $exchange, $key]) {
+            $channel->queue_bind($queue, $exchange, $key);
+        }
+    }
+
+    /** @return array<string, int|string> */
+    private function quorum(string $queue): array
+    {
+        return [
+            'x-queue-type' => 'quorum',
+            'x-delivery-limit' => self::DELIVERY_LIMIT,
+            'x-dead-letter-exchange' => $this->dead(),
+            'x-dead-letter-routing-key' => $queue,
+            'x-dead-letter-strategy' => 'at-least-once',
+            'x-overflow' => 'reject-publish',
+        ];
     }
 }

@@ -74,7 +74,7 @@ final class EventFactory
         return $this->envelope(
             EventType::INVOICE_ISSUED,
             $invoice,
-            $this->invoiceRelated($debtor, $productGroups, $credited),
+            $this->invoiceRelated($invoice, $debtor, $productGroups, $credited),
             $id,
             $at,
         );
@@ -98,7 +98,7 @@ final class EventFactory
         return $this->envelope(
             EventType::INVOICE_CHANGED,
             $invoice,
-            $this->invoiceRelated($debtor, $productGroups, $credited),
+            $this->invoiceRelated($invoice, $debtor, $productGroups, $credited),
             $id,
             $at,
         );
@@ -190,12 +190,16 @@ final class EventFactory
     }
 
     /**
+     * A credit invoice (Status 8) always names what it credits: the invoice, or null when HostFact
+     * has no link; other invoices never carry `credits`.
+     *
+     * @param array<mixed> $invoice
      * @param array<mixed> $debtor
      * @param array<string, list<string>> $productGroups
      * @param array<mixed>|null $credited
      * @return array<string, mixed>
      */
-    private function invoiceRelated(array $debtor, array $productGroups, ?array $credited): array
+    private function invoiceRelated(array $invoice, array $debtor, array $productGroups, ?array $credited): array
     {
         $groups = [];
         foreach ($productGroups as $code => $names) {
@@ -205,8 +209,8 @@ final class EventFactory
             'debtor' => $this->numbers->normalize($debtor),
             'product_groups' => (object) $groups,
         ];
-        if ($credited !== null) {
-            $related['credits'] = $this->numbers->normalize($credited);
+        if ((string) ($invoice['Status'] ?? '') === '8') {
+            $related['credits'] = $credited === null ? null : $this->numbers->normalize($credited);
         }
         return $related;
     }

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace HostFactExact\Hook;
 
 use HostFactExact\Event\EventType;
-use HostFactExact\Outbox\Outbox;
+use HostFactExact\Outbox\OutboxWriter;
 
 /**
  * What each HostFact hook writes to the outbox: ids and the hook's own facts, never the record
@@ -28,7 +28,7 @@ final class HookRecorder
         'invoice_direct_debit_has_reversal', 'cronjob_task',
     ];
 
-    public function __construct(private readonly Outbox $outbox)
+    public function __construct(private readonly OutboxWriter $outbox)
     {
     }
 

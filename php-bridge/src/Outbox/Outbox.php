@@ -18,7 +18,7 @@ use HostFactExact\Support\Uuid;
  * (e.g. "invoice.issued:9300") makes a second write of the same fact a no-op.
  * Status: pending -> sent | gone (record no longer exists) | skipped (switched off / already exported).
  */
-final class Outbox
+final class Outbox implements OutboxWriter
 {
     public const PENDING = 'pending';
     public const SENT = 'sent';

@@ -60,11 +60,9 @@ final class Schema
             BatchID VARCHAR(32) NOT NULL,
             Debtor INTEGER NOT NULL,
             InvoiceID INTEGER NOT NULL,
-            Amount DECIMAL(12,2) NOT NULL DEFAULT 0,
             Status VARCHAR(16) NOT NULL DEFAULT 'draft',
             Reason VARCHAR(255) NOT NULL DEFAULT '',
-            MandateType VARCHAR(8) NOT NULL DEFAULT 'RCUR',
-            MandateID VARCHAR(64) NOT NULL DEFAULT ''
+            MandateType VARCHAR(8) NOT NULL DEFAULT 'RCUR'
         )$opt");
         $db->pdo->exec("CREATE TABLE IF NOT EXISTS HostFact_ExportHistory (
             id $key,

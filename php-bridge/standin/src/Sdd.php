@@ -26,14 +26,13 @@ final class Sdd
         $total = Decimal::of('0');
         foreach ($invoiceIds as $invoiceId) {
             $invoice = $this->hf->findOrFail('invoice', ['Identifier' => $invoiceId]);
-            $debtor = $this->hf->findOrFail('debtor', ['Identifier' => $invoice['Debtor']]);
             $amount = $invoice['Status'] === '3'
                 ? Decimal::of($invoice['AmountIncl'])->sub(Decimal::of($invoice['AmountPaid']))
                 : Decimal::of($invoice['AmountIncl']);
             $total = $total->add($amount);
             $db->run(
-                'INSERT INTO HostFact_SDD_BatchElements (BatchID, Debtor, InvoiceID, Amount, Status, MandateType, MandateID) VALUES (?, ?, ?, ?, ?, ?, ?)',
-                [$batchId, (int) $invoice['Debtor'], (int) $invoiceId, HostFact::money($amount), 'draft', 'RCUR', (string) ($debtor['MandateID'] ?? '')],
+                'INSERT INTO HostFact_SDD_BatchElements (BatchID, Debtor, InvoiceID, Status, MandateType) VALUES (?, ?, ?, ?, ?)',
+                [$batchId, (int) $invoice['Debtor'], (int) $invoiceId, 'draft', 'RCUR'],
             );
             $invoice['Authorisation'] = 'yes';
             $invoice['PaymentMethod'] = 'auth';
