@@ -4,7 +4,8 @@ Every schema is loaded from disk into a :mod:`referencing` registry under its ow
 ``$ref``s resolve locally. Formats are really checked: ``date``, ``uuid`` by jsonschema's own
 checkers, ``date-time`` and our ``local-date-time`` by checkers registered here (jsonschema's
 ``date-time`` needs an optional package and is silently skipped without it). ``integer`` excludes
-JSON floats such as ``1.0``: the contract has no floats at all.
+JSON floats such as ``1.0``: the contract has no floats at all. ``pattern`` follows ECMA-262's
+``$`` (end of string), not Python's (which also matches before a final newline).
 """
 
 from __future__ import annotations
@@ -63,6 +64,20 @@ def _is_local_date_time(instance: object) -> bool:
     return True
 
 
+@cache
+def _ecma_pattern(pattern: str) -> re.Pattern[str]:
+    # ECMA-262 "$" (what JSON Schema means) is the end of the string; Python's "$" also matches
+    # before a final newline, which would let "1.00\n" pass as money.
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _pattern(
+    validator: Any, pattern: str, instance: object, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and not _ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 def _strict_integer(checker: Any, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
@@ -90,7 +105,7 @@ def schema_uri(message_type: str | None) -> str:
 
 
 _Validator: Any = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, type_checker=_STRICT_TYPES
+    Draft202012Validator, validators={"pattern": _pattern}, type_checker=_STRICT_TYPES
 )
 
 
