@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pika
@@ -23,6 +25,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 def env_of(settings: Settings) -> dict[str, str]:
     return {"HFEXACT_AMQP_URL": settings.amqp_url, "HFEXACT_AMQP_PREFIX": settings.amqp_prefix,
+            "HFEXACT_RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
+            "HFEXACT_RETRY_MAX_SECONDS": str(settings.retry_max_seconds),
             "HFEXACT_CONFIG": ""}
 
 
@@ -234,3 +238,66 @@ class TestPurge:
         assert "purged 1" in result.output
         (left,) = declared.take_all(declared.names.exact_dead)
         assert left.properties.message_id == kept
+
+
+class TestStatus:
+    @pytest.fixture
+    def store_url(self, tmp_path: Path) -> str:
+        from hfexact.store import Budget, TokenSet, open_store
+
+        url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        store = open_store(url)
+        now = time.time()
+        store.record_budget(123456, Budget(60, 42, now + 30, 5000, 4900, now + 3600))
+        store.save_tokens("demo", TokenSet("access", "refresh", now + 300, now - 300))
+        store.record_outcome("e1", "invoice.issued", "done", "F0001", "guid", 12.0)
+        store.close()
+        return url
+
+    def status(self, settings: Settings, store_url: str, *args: str) -> Result:
+        env = env_of(settings) | {"HFEXACT_STORE_URL": store_url,
+                                  "HFEXACT_EXACT_CLIENT_ID": "demo",
+                                  "HFEXACT_EXACT_DIVISION": "123456"}
+        return CliRunner().invoke(cli, ["status", *args], env=env, catch_exceptions=False)
+
+    def test_json_reports_queues_budget_token_and_last_success(
+        self, declared: AmqpProbe, amqp_settings: Settings, store_url: str
+    ) -> None:
+        """A healthy bridge: depths, budget left per division, token expiry; exit 0."""
+        declared.publish_event("invoice.issued", {"do": "ok"})
+        result = self.status(amqp_settings, store_url, "--json")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        assert report["queues"]["exact"] == {"messages": 1, "consumers": 0}
+        assert report["queues"]["retry"]["messages"] == 0
+        assert report["dead_letters"] == 0
+        budget = report["rate_budget"]["123456"]
+        assert (budget["minute_remaining"], budget["minute_limit"]) == (42, 60)
+        assert (budget["day_remaining"], budget["day_limit"]) == (4900, 5000)
+        assert 0 < budget["minute_resets_in"] <= 30
+        assert 250 < report["token"]["expires_in"] <= 300
+        assert list(report["last_success"]) == ["invoice.issued"]
+        assert report["problems"] == []
+
+    def test_dead_letters_make_it_exit_1(
+        self, declared: AmqpProbe, amqp_settings: Settings, store_url: str,
+        processor: RecordingProcessor,
+    ) -> None:
+        """Waiting dead letters are shown and make status exit 1 (for monitoring)."""
+        declared.publish_event("invoice.issued", invoice("F0060"))
+        drain(amqp_settings, processor)
+        result = self.status(amqp_settings, store_url)
+        assert result.exit_code == 1
+        assert "dead letters: 1" in result.output
+        assert "Exact rate budget" in result.output
+        assert "42/60" in result.output
+
+    def test_missing_parts_are_problems_not_crashes(
+        self, amqp_settings: Settings, tmp_path: Path
+    ) -> None:
+        """No topology and no store yet: both named as problems, exit 1."""
+        result = self.status(amqp_settings, f"sqlite:///{tmp_path / 'none.sqlite3'}", "--json")
+        assert result.exit_code == 1
+        problems = json.loads(result.output)["problems"]
+        assert any("hfexact topology declare" in p for p in problems)
+        assert any("does not exist yet" in p for p in problems)
