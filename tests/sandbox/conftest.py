@@ -17,7 +17,8 @@ REDIRECT = "http://127.0.0.1:8599/callback"
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[RunningSandbox]:
-    server = start_sandbox(port=0, divisions=[DIVISION, 234567],
+    server = start_sandbox(port=0, divisions=[DIVISION, 234567], minutely=100_000,
+                           daily=1_000_000,
                            clients=["scoped:s3cret:234567"])
     yield server
     server.stop()
@@ -101,3 +102,24 @@ def control(base: str, name: str, body: Any = None) -> Any:
     response = requests.post(f"{base}/sandbox/{name}", json=body, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def gl_ids(api: Api) -> dict[str, str]:
+    return {r["Code"]: r["ID"] for r in api.rows("financial/GLAccounts", **{"$select": "ID,Code"})}
+
+
+def customer(api: Api, code: str = "1001", **extra: Any) -> dict[str, Any]:
+    return api.create("crm/Accounts", {"Name": f"Klant {code}", "Code": code, "Status": "C",
+                                       **extra})
+
+
+def supplier(api: Api, code: str = "2001") -> dict[str, Any]:
+    return api.create("crm/Accounts", {"Name": f"Leverancier {code}", "Code": code,
+                                       "IsSupplier": True})
+
+
+def sales_entry(api: Api, customer_id: str, gl: str, amount: float = 100.0,
+                **extra: Any) -> dict[str, Any]:
+    body = {"Journal": "70", "Customer": customer_id, "EntryDate": "2026-11-28",
+            "SalesEntryLines": [{"GLAccount": gl, "AmountFC": amount, "VATCode": "2"}], **extra}
+    return api.create("salesentry/SalesEntries", body)
