@@ -121,7 +121,7 @@ class TestOtherTypes:
     def test_archived_debtor_with_ids_only(self) -> None:
         """debtor.archived may carry only Identifier and DebtorCode."""
         env = _load("debtor.archived", "ids-only")
-        assert env.data == d.Debtor(identifier=21, debtor_code="DB0021")
+        assert env.data == d.Debtor(identifier=21, debtor_code="DB0021", status=9)
 
     def test_purchase_invoice_and_creditor(self) -> None:
         """creditinvoice/show keeps both codes apart: ours and the supplier's."""

@@ -30,6 +30,8 @@ class TestPatternsMatchSchemas:
         """Batch ids, Exact codes and code masks use the same patterns in both."""
         sdd = _defs("sdd.schema.json")
         assert PATTERNS["batch_id"][0] == sdd["batch_id"]["pattern"]
+        invoice = _defs("invoices.schema.json")["invoice"]["properties"]
+        assert PATTERNS["optional_batch_id"][0] == invoice["SDDBatchID"]["pattern"]  # type: ignore[index]
         settings = _defs("settings.schema.json")
         assert PATTERNS["exact_code"][0] == settings["exact_code"]["pattern"]
         mask = settings["export_settings"]["properties"]["debtor_code_mask"]  # type: ignore[index]

@@ -164,6 +164,10 @@ class ArchivedDebtorSchema(DebtorSchema):
     required_keys = ("Identifier", "DebtorCode")
     status = Choice(("9",), convert=int, data_key="Status")
 
+    def convert(self, data: dict[str, Any]) -> dict[str, Any]:
+        data.setdefault("status", 9)  # archived, even when the event carries only the ids
+        return data
+
 
 class CreditorSchema(_PartySchema):
     """``creditor/show``."""
