@@ -8,7 +8,8 @@ What the caller (the AMQP worker loop) does with what comes out:
 * ``Outcome``: publish ``results`` (with confirms), then ack. A duplicate delivery returns
   the same results with the same message ids.
 * ``PermanentError`` (ContractError, TranslationError, ExactRejected): dead-letter now; publish
-  ``failure_results(body, error)`` (``export.failed`` in the user's words) first.
+  the error's ``results`` attribute (``export.failed`` in the user's words, the same as
+  ``failure_results(body, error)``) first.
 * ``TransientError`` (incl. ``WaitingForDependency``): delayed retry.
 * ``RateLimited``: delay until ``retry_at``; not a failed attempt. Raised for the division
   that is out of budget only, so other divisions keep flowing.
@@ -85,8 +86,12 @@ class Processor:
         _check_content_type(meta)
         env = parse_event(body, max_bytes=self.settings.max_message_bytes,
                           allowed_types=d.EVENT_TYPES)
-        ctx = self._context(env)
-        return self._dispatch(ctx)
+        try:
+            return self._dispatch(self._context(env))
+        except PermanentError as exc:
+            # the worker loop publishes these before it dead-letters the event
+            exc.results = self.failure_results(body, exc)  # type: ignore[attr-defined]
+            raise
 
     def failure_results(self, body: bytes, error: PermanentError) -> tuple[ResultMessage, ...]:
         """The result to publish when ``error`` dead-letters this event (may be empty).
