@@ -36,6 +36,7 @@ final class Broker
     {
         $connection = self::connector()->connect('hfexact-test');
         $channel = $connection->channel();
+        (new Topology(substr($queue, 0, (int) strpos($queue, '.'))))->declare($channel);
         $messages = [];
         $deadline = microtime(true) + $settleSeconds;
         while (true) {

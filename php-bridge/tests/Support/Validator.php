@@ -44,7 +44,7 @@ final class Validator
         }
         $files = [];
         foreach ($bodies as $name => $body) {
-            $file = $dir . '/' . preg_replace('/[^A-Za-z0-9._-]/', '_', $name) . '.json';
+            $file = $dir . '/' . preg_replace('/[^A-Za-z0-9._-]/', '_', (string) $name) . '.json';
             file_put_contents($file, $body);
             $files[] = $file;
         }
