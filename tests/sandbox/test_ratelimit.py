@@ -32,7 +32,7 @@ def test_minutely_429_carries_only_minutely_headers(api: Api, base: str) -> None
     statuses = [api.get("financial/Journals").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     refused = api.get("financial/Journals")
-    assert set(h for h in HEADERS if h in refused.headers) == {
+    assert {h for h in HEADERS if h in refused.headers} == {
         "X-RateLimit-Minutely-Limit", "X-RateLimit-Minutely-Remaining",
         "X-RateLimit-Minutely-Reset"}
     control(base, "clock", {"advance": 60})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from hfexact.sandbox.failures import ControlError
@@ -53,7 +54,7 @@ class FaultTable:
             fault.status = status
         elif "delay" in kinds:
             delay = body["delay"]
-            if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
+            if not isinstance(delay, int | float | Decimal) or isinstance(delay, bool) or delay < 0:
                 raise ControlError("'delay' must be a number of seconds")
             fault.delay = float(delay)
         else:

@@ -95,6 +95,8 @@ class SandboxProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def spawn_sandbox(host: str = "127.0.0.1", port: int = 0, args: tuple[str, ...] = (),
