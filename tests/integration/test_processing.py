@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures are imported by name and then requested as arguments)
 """The processor against the Exact sandbox and a real store (SQLite and PostgreSQL).
 
 Every numbered effect of the worker issue, exactly once: ``Processor.process()`` is called
@@ -8,33 +7,48 @@ landed in Exact and its counters how many calls it cost.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from tests.integration.test_processing_samples import (  # noqa: F401 (fixtures)
     DIV,
+    DIV2,
     INSTALLATION,
+    OTHER,
+    T0,
     SandboxControl,
-    client,
-    control,
+    batch_event,
+    client_fixture,
+    control_fixture,
     creditor_data,
     debtor_data,
     envelope,
+    invoice_event,
     meta,
-    open_stores,
-    pg_database,
-    processor,
-    ready,
-    sandbox,
-    settings,
+    open_stores_fixture,
+    pg_database_fixture,
+    processor_fixture,
+    purchase_event,
+    ready_fixture,
+    reversal_event,
+    sandbox_fixture,
     settings_data,
-    store,
-    store_url,
+    settings_fixture,
+    store_fixture,
+    store_url_fixture,
 )
 
 from hfexact.contract import validate_result
-from hfexact.errors import TransientError, TranslationError, WaitingForDependency
+from hfexact.errors import (
+    ExactRejected,
+    RateLimited,
+    TransientError,
+    TranslationError,
+    WaitingForDependency,
+)
 from hfexact.processing import Processor
 from hfexact.store import Store
 
@@ -238,3 +252,330 @@ class TestCreditors:
 
 def money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def entries(control: SandboxControl, path: str = "salesentry/SalesEntries",
+            division: int = DIV) -> list[dict[str, Any]]:
+    return control.table(path, division)
+
+
+def lines_of(control: SandboxControl, entry_id: str,
+             path: str = "salesentry/SalesEntryLines") -> list[dict[str, Any]]:
+    return [x for x in control.table(path) if x["EntryID"] == entry_id]
+
+
+class TestInvoices:
+    def test_invoice_becomes_an_open_sales_entry_with_its_debtor(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """invoice.issued of an unknown debtor: the account is made, then the open entry."""
+        body = invoice_event(101, 7, [("100", "1", "21", "P0001"), ("25.50", "2", "9", "P0002"),
+                                      ("10", "1", "21", "")])
+        outcome = run(ready, body)
+        assert outcome.status == "done"
+        (account,) = accounts(control)
+        assert account["Code"].strip() == "1007"
+        (entry,) = entries(control)
+        assert entry["Status"] == 20
+        assert entry["Journal"] == "70"
+        assert entry["Customer"] == account["ID"]
+        assert entry["YourRef"] == "F2026-0101"
+        assert entry["Description"] == "F2026-0101 - Klant 7 B.V."
+        assert entry["EntryDate"].startswith(("2026-11-28", "/Date("))
+        lines = lines_of(control, entry["EntryID"])
+        gl = {g["ID"]: g["Code"] for g in control.table("financial/GLAccounts")}
+        assert sorted((gl[x["GLAccount"]], money(x["AmountFC"]), x["VATCode"].strip(),
+                       money(x["VATAmountFC"])) for x in lines) == [
+            ("8000", Decimal("10.00"), "2", Decimal("2.10")),
+            ("8010", Decimal("100.00"), "2", Decimal("21.00")),
+            ("8020", Decimal("51.00"), "1", Decimal("4.59")),
+        ]
+        data = outcome.results[0].body["data"]
+        assert data["kind"] == "invoice"
+        assert data["entry_number"] == str(entry["EntryNumber"])
+        assert data["exact_id"] == entry["EntryID"]
+
+    def test_totals_equal_hostfact_even_where_line_vat_would_differ(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """Three lines of 1.07 at 21%: HostFact's VAT is 0.67, Exact's per-line VAT 0.66.
+
+        The entry carries VAT amounts so its totals are HostFact's AmountExcl, AmountTax and
+        AmountIncl to the cent.
+        """
+        body = invoice_event(102, 1, [("1.07", "1", "21", "P0001")] * 3)
+        data = json.loads(body)["data"]
+        assert (data["AmountExcl"], data["AmountTax"], data["AmountIncl"]) == (
+            "3.21", "0.67", "3.88")
+        run(ready, body)
+        (entry,) = entries(control)
+        lines = lines_of(control, entry["EntryID"])
+        assert sum(money(x["AmountFC"]) for x in lines) == Decimal("3.21")
+        assert money(entry["VATAmountFC"]) == Decimal("0.67")
+        assert money(entry["AmountFC"]) == Decimal("3.88")  # Exact: total including VAT
+        per_line = sum((money(x["AmountFC"]) * Decimal("0.21")).quantize(Decimal("0.01"))
+                       for x in lines)
+        assert per_line == Decimal("0.66")  # what Exact would have computed itself
+
+    def test_credit_invoice_is_a_credit_note_referencing_the_invoice(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """Status 8, negative amounts: Exact type 21, description names the credited entry."""
+        first = run(ready, invoice_event(103, 1))
+        number = first.results[0].body["data"]["entry_number"]
+        credit = invoice_event(
+            104, 1, [("-100", "1", "21", "P0001")], Status="8",
+            related_over={"credits": {"Identifier": "103", "InvoiceCode": "F2026-0103",
+                                      "Date": "2026-11-28", "AmountIncl": "121.00"}})
+        run(ready, credit)
+        note = next(e for e in entries(control) if e["YourRef"] == "F2026-0104")
+        assert note["Type"] == 21
+        assert money(note["AmountFC"]) == Decimal("-121.00")
+        assert f"credit of F2026-0103 (Exact {number})" in note["Description"]
+
+    def test_direct_debit_invoice_uses_payment_condition_in(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """Authorisation yes -> the entry's payment condition is IN."""
+        run(ready, invoice_event(105, 1, Authorisation="yes", PaymentMethod="auth"))
+        (entry,) = entries(control)
+        assert entry["PaymentCondition"] == "IN"
+
+    def test_redelivery_books_nothing_twice_and_costs_no_call(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """The same invoice.issued again: same results, no Exact call, one entry."""
+        body = invoice_event(106, 1)
+        first = run(ready, body)
+        calls = control.calls()
+        again = run(ready, body)
+        assert again.status == "duplicate"
+        assert again.results[0].message_id == first.results[0].message_id
+        assert control.calls() == calls
+        replay = invoice_event(106, 1)  # a replay: a new event id for the same invoice
+        assert run(ready, replay).status == "duplicate"
+        assert len(entries(control)) == 1
+
+    def test_crash_between_post_and_bookkeeping_adopts_what_landed(
+        self, ready: Processor, control: SandboxControl, store: Store
+    ) -> None:
+        """commit_then_drop: Exact booked it, we lost the answer; the retry adopts it by YourRef."""
+        run(ready, envelope("debtor.upserted", debtor_data(1)))
+        control.fault("POST", f"/api/v1/{DIV}/salesentry/SalesEntries",
+                      action="commit_then_drop")
+        body = invoice_event(107, 1)
+        with pytest.raises(TransientError):
+            ready.process(body, meta(body))
+        binding = store.get_binding(INSTALLATION, "invoice", "107")
+        assert binding is not None
+        assert binding.state == "pending"
+        outcome = run(ready, body)
+        assert outcome.details["entry"] == "adopted"
+        (entry,) = entries(control)
+        assert outcome.exact_id == entry["EntryID"]
+        assert outcome.results[0].body["data"]["entry_number"] == str(entry["EntryNumber"])
+
+    def test_transient_failure_then_success_books_once(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """A 503 on the POST: nothing landed; the retry looks, finds nothing, posts once."""
+        run(ready, envelope("debtor.upserted", debtor_data(1)))
+        control.fault("POST", f"/api/v1/{DIV}/salesentry/SalesEntries", status=503)
+        body = invoice_event(108, 1)
+        with pytest.raises(TransientError):
+            ready.process(body, meta(body))
+        assert run(ready, body).details["entry"] == "created"
+        assert len(entries(control)) == 1
+
+    def test_exact_validation_error_is_permanent_with_export_failed(
+        self, ready: Processor, control: SandboxControl, store: Store
+    ) -> None:
+        """Exact refuses (GL blocked after the settings check): dead letter, export.failed."""
+        gl = next(g for g in control.table("financial/GLAccounts") if g["Code"] == "8099")
+        store.cache_put(DIV, "gl", "8000", gl["ID"])  # a stale cache pointing at a blocked GL
+        body = invoice_event(109, 1, [("10", "1", "21", "")])
+        with pytest.raises(ExactRejected) as info:
+            ready.process(body, meta(body))
+        (failed,) = info.value.results  # type: ignore[attr-defined]
+        assert failed.type == "export.failed"
+        assert failed.body["data"]["exact_message"]
+        assert failed.body["data"]["hostfact_code"] == "F2026-0109"
+        binding = store.get_binding(INSTALLATION, "invoice", "109")
+        assert binding is not None
+        assert binding.state == "failed"
+        assert entries(control) == []
+
+    def test_stale_gl_reference_is_refreshed_once(
+        self, ready: Processor, control: SandboxControl, store: Store
+    ) -> None:
+        """A cached GUID Exact does not know: 'Ongeldige referentie' -> cache refreshed, retried."""
+        store.cache_put(DIV, "gl", "8010", "0b0b0b0b-0000-0000-0000-000000000000")
+        run(ready, invoice_event(110, 1))
+        (entry,) = entries(control)
+        gl = {g["ID"]: g["Code"] for g in control.table("financial/GLAccounts")}
+        assert [gl[x["GLAccount"]] for x in lines_of(control, entry["EntryID"])] == ["8010"]
+
+    def test_unsent_invoice_is_never_exported(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """A change of an invoice still in the queue (status 1) books nothing."""
+        body = invoice_event(111, 1, event_type="invoice.changed", Status="1")
+        assert run(ready, body).status == "ignored"
+        assert entries(control) == []
+
+
+class TestInvoiceChanges:
+    def test_change_while_open_updates_header_and_lines(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """invoice.changed on an open entry: header PUT, lines replaced, totals follow."""
+        run(ready, invoice_event(201, 1, [("100", "1", "21", "P0001"), ("50", "1", "21", "")]))
+        changed = invoice_event(201, 1, [("100", "1", "21", "P0001"), ("80", "1", "9", "")],
+                                event_type="invoice.changed", Description="corrected",
+                                Modified="2026-11-29 10:00:00",
+                                occurred_at=T0 + dt.timedelta(days=1))
+        outcome = run(ready, changed)
+        assert outcome.status == "done"
+        assert outcome.details["entry"] == "changed"
+        (entry,) = entries(control)
+        lines = lines_of(control, entry["EntryID"])
+        assert sorted(money(x["AmountFC"]) for x in lines) == [Decimal("80.00"),
+                                                                Decimal("100.00")]
+        assert money(entry["AmountFC"]) == Decimal("208.20")  # 180 + 21 + 7.20
+        assert run(ready, changed).status == "duplicate"
+
+    def test_change_after_processing_is_reported_not_booked(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """Once the accountant processed the entry (50): export.failed, nothing booked twice."""
+        first = run(ready, invoice_event(202, 1))
+        control.post("process", {"division": DIV})
+        changed = invoice_event(202, 1, [("120", "1", "21", "P0001")],
+                                event_type="invoice.changed", Modified="2026-11-29 10:00:00",
+                                occurred_at=T0 + dt.timedelta(days=1))
+        outcome = run(ready, changed)
+        (result,) = outcome.results
+        assert result.type == "export.failed"
+        assert "processed" in result.body["data"]["reason"]
+        assert first.results[0].body["data"]["entry_number"] in result.body["data"]["reason"]
+        (entry,) = entries(control)
+        assert money(entry["AmountFC"]) == Decimal("121.00")
+        again = run(ready, changed)
+        assert again.status == "duplicate"
+        assert again.results[0].message_id == result.message_id
+
+    def test_change_of_an_unexported_invoice_books_it(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """Order does not matter: a change arriving first books the invoice."""
+        body = invoice_event(203, 1, event_type="invoice.changed")
+        assert run(ready, body).details["entry"] == "created"
+        assert len(entries(control)) == 1
+        assert run(ready, invoice_event(203, 1)).status == "duplicate"
+
+
+class TestPurchases:
+    def test_purchase_invoice_becomes_an_open_purchase_entry(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """Supplier made from the snapshot; YourRef = supplier's number; CF code in text."""
+        outcome = run(ready, purchase_event(501, 3, [("250.00", "4", "21"), ("75.50", "1", "21")]))
+        assert outcome.status == "done"
+        (supplier,) = accounts(control)
+        assert supplier["IsSupplier"] is True
+        (entry,) = entries(control, "purchaseentry/PurchaseEntries")
+        assert entry["Supplier"] == supplier["ID"]
+        assert entry["Journal"] == "60"
+        assert entry["YourRef"] == "SUP-501"
+        assert "CF0501" in entry["Description"]
+        assert money(entry["AmountFC"]) == Decimal("1301.36")
+        assert money(entry["VATAmountFC"]) == Decimal("225.86")
+        lines = lines_of(control, entry["EntryID"], "purchaseentry/PurchaseEntryLines")
+        gl = {g["ID"]: g["Code"] for g in control.table("financial/GLAccounts")}
+        assert {gl[x["GLAccount"]] for x in lines} == {"4010"}  # creditor group Datacenter
+        assert {x["VATCode"].strip() for x in lines} == {"3"}
+        assert run(ready, purchase_event(501, 3, [("250.00", "4", "21"),
+                                                  ("75.50", "1", "21")])).status == "duplicate"
+
+
+class TestDirectDebit:
+    def test_batch_waits_for_its_invoices_then_matches_them(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """The batch waits (transient) until every invoice is booked, then matches them all."""
+        batch = batch_event("SDD20261205", [(301, 1, "121.00"), (302, 2, "60.50")])
+        run(ready, invoice_event(301, 1, Authorisation="yes"))
+        with pytest.raises(WaitingForDependency, match="F2026-0302"):
+            ready.process(batch, meta(batch))
+        run(ready, invoice_event(302, 2, [("50", "1", "21", "")], Authorisation="yes"))
+        outcome = run(ready, batch)
+        assert outcome.status == "done"
+        (entry,) = entries(control, "generaljournalentry/GeneralJournalEntries")
+        assert entry["JournalCode"] == "90"
+        lines = [x for x in control.table("generaljournalentry/GeneralJournalEntryLines")
+                 if x["EntryID"] == entry["EntryID"]]
+        gl = {g["ID"]: g["Code"] for g in control.table("financial/GLAccounts")}
+        assert sorted((gl[x["GLAccount"]], money(x["AmountFC"])) for x in lines) == [
+            ("1105", Decimal("181.50")), ("1300", Decimal("-121.00")),
+            ("1300", Decimal("-60.50"))]
+        invoices = {t["YourRef"]: t for t in control.table("ledger/terms")
+                    if t.get("_role") == "invoice"}
+        assert invoices["F2026-0301"]["Status"] == 50  # matched at once
+        assert invoices["F2026-0302"]["Status"] == 50
+        assert run(ready, batch).status == "duplicate"
+
+    def test_reversal_reopens_the_customers_part(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """sdd.reversed: the customer owes the amount again; the intermediate is credited."""
+        run(ready, invoice_event(311, 1, Authorisation="yes"))
+        reversal = reversal_event("SDD20261206", 311, 1, "121.00")
+        with pytest.raises(WaitingForDependency):
+            ready.process(reversal, meta(reversal))  # the batch is not booked yet
+        run(ready, batch_event("SDD20261206", [(311, 1, "121.00")]))
+        outcome = run(ready, reversal)
+        assert outcome.status == "done"
+        journal = entries(control, "generaljournalentry/GeneralJournalEntries")
+        assert len(journal) == 2
+        customer = accounts(control)[0]["ID"]
+        open_items = [t for t in control.table("ledger/terms")
+                      if t.get("Status") == 20 and t.get("Account") == customer]
+        assert sum(money(r["AmountFC"]) for r in open_items) == Decimal("121.00")
+        assert run(ready, reversal).status == "duplicate"
+
+    def test_batch_that_landed_before_a_crash_is_adopted(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """A journal entry has no YourRef: it is found again by its first line."""
+        run(ready, invoice_event(321, 1, Authorisation="yes"))
+        control.fault("POST", f"/api/v1/{DIV}/generaljournalentry/GeneralJournalEntries",
+                      action="commit_then_drop")
+        batch = batch_event("SDD20261207", [(321, 1, "121.00")])
+        with pytest.raises(TransientError):
+            ready.process(batch, meta(batch))
+        assert run(ready, batch).details["entry"] == "adopted"
+        assert len(entries(control, "generaljournalentry/GeneralJournalEntries")) == 1
+
+
+class TestDivisions:
+    def test_second_division_flows_while_the_first_is_out_of_budget(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """Division 1 out of minute budget -> RateLimited for it only; division 2 books."""
+        control.post("limits", {"minutely": 3, "reset_counters": True})
+        run(ready, envelope("debtor.upserted", debtor_data(1)))
+        limited = None
+        for n in range(401, 410):
+            body = invoice_event(n, 1)
+            try:
+                ready.process(body, meta(body))
+            except RateLimited as exc:
+                limited = exc
+                break
+        assert limited is not None
+        assert limited.division == DIV
+        assert limited.retry_at > 0
+        other = invoice_event(450, 1, installation=OTHER)
+        outcome = run(ready, other)
+        assert outcome.status == "done"
+        assert len(entries(control, division=DIV2)) == 1

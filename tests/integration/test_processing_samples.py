@@ -19,7 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from tests.fixtures.store import open_stores, pg_database, store_url
+from tests.fixtures.store import (
+    open_stores_fixture,
+    pg_database_fixture,
+    store_url_fixture,
+)
 
 from hfexact.config import Settings
 from hfexact.contract import parse_event
@@ -30,7 +34,7 @@ from hfexact.processing_types import MessageMeta
 from hfexact.sandbox import RunningSandbox, start_sandbox
 from hfexact.store import Store
 
-__all__ = ["open_stores", "pg_database", "store_url"]
+__all__ = ["open_stores_fixture", "pg_database_fixture", "store_url_fixture"]
 
 DIV = 123456
 DIV2 = 234567
@@ -270,22 +274,22 @@ def count_calls(counters: Any) -> int:
     return total
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
+@pytest.fixture(scope="module", name="sandbox")
+def sandbox_fixture() -> Iterator[RunningSandbox]:
     server = start_sandbox(port=0, divisions=[DIV, DIV2])
     yield server
     server.stop()
 
 
-@pytest.fixture
-def control(sandbox: RunningSandbox) -> SandboxControl:
+@pytest.fixture(name="control")
+def control_fixture(sandbox: RunningSandbox) -> SandboxControl:
     ctl = SandboxControl(sandbox.base_url)
     ctl.post("reset")
     return ctl
 
 
-@pytest.fixture
-def settings(control: SandboxControl, store_url: str) -> Settings:
+@pytest.fixture(name="settings")
+def settings_fixture(control: SandboxControl, store_url: str) -> Settings:
     return Settings(
         exact_base_url=control.base, exact_client_id="demo", exact_client_secret="demo",
         exact_redirect_uri=REDIRECT, exact_division=DIV, divisions={OTHER: DIV2},
@@ -293,8 +297,8 @@ def settings(control: SandboxControl, store_url: str) -> Settings:
     )
 
 
-@pytest.fixture
-def store(store_url: str, open_stores: Callable[..., Store]) -> Store:
+@pytest.fixture(name="store")
+def store_fixture(store_url: str, open_stores: Callable[..., Store]) -> Store:
     opened: Store = open_stores(store_url)
     return opened
 
@@ -310,21 +314,21 @@ def log_in(settings: Settings, store: Store) -> None:
     store.save_tokens(config.client_id, oauth.exchange_code(code))
 
 
-@pytest.fixture
-def client(settings: Settings, store: Store) -> Iterator[ExactClient]:
+@pytest.fixture(name="client")
+def client_fixture(settings: Settings, store: Store) -> Iterator[ExactClient]:
     log_in(settings, store)
     exact = ExactClient(settings, store, max_inline_wait=0.0)
     yield exact
     exact.close()
 
 
-@pytest.fixture
-def processor(settings: Settings, store: Store, client: ExactClient) -> Processor:
+@pytest.fixture(name="processor")
+def processor_fixture(settings: Settings, store: Store, client: ExactClient) -> Processor:
     return Processor(settings, store, client)
 
 
-@pytest.fixture
-def ready(processor: Processor) -> Processor:
+@pytest.fixture(name="ready")
+def ready_fixture(processor: Processor) -> Processor:
     """A processor whose installations both have valid settings."""
     for installation in (INSTALLATION, OTHER):
         body = envelope("settings.changed", settings_data(), installation=installation)
