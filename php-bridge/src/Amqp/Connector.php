@@ -13,7 +13,7 @@ final class Connector
 {
     public function __construct(
         private readonly AmqpEndpoint $endpoint,
-        private readonly float $connectTimeout = 3.0,
+        private readonly float $connectTimeout = 10.0,
         private readonly float $readWriteTimeout = 10.0,
         private readonly int $heartbeat = 30,
     ) {
