@@ -78,6 +78,10 @@ class Processor:
         self.client = client
         self.clock = clock
         self.archived_debtors = archived_debtors
+        #: installation -> (settings version, parsed settings): parsing once per version
+        self._parsed_settings: dict[str, tuple[str, d.ExportSettings]] = {}
+        #: (division, GL code) -> GUID in front of the store's cache (see handlers.master)
+        self._gl_memo: dict[tuple[int, str], str] = {}
 
     # -- the one entry point ------------------------------------------------------------------
 
@@ -146,7 +150,7 @@ class Processor:
         archived = self.archived_debtors
         return Context(env=env, installation=env.installation, division=division,
                        store=self.store, exact=self.client, clock=self.clock, export=export,
-                       archived_debtors=archived)
+                       archived_debtors=archived, gl_memo=self._gl_memo)
 
     def _valid_settings(self, installation: str) -> d.ExportSettings:
         stored = self.store.load_settings(installation)
@@ -159,7 +163,12 @@ class Processor:
                 stored.problems)
             raise WaitingForDependency(
                 f"the export settings of installation {installation!r} are {state}")
-        return export_settings_from(stored.data)
+        cached = self._parsed_settings.get(installation)
+        if cached is not None and cached[0] == stored.version:
+            return cached[1]
+        export = export_settings_from(stored.data)
+        self._parsed_settings[installation] = (stored.version, export)
+        return export
 
     def _dispatch(self, ctx: Context) -> Outcome:
         env = ctx.env

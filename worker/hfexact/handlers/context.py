@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hfexact.contract.domain import Envelope, ExportSettings
@@ -48,6 +48,8 @@ class Context:
     export: ExportSettings | None
     #: what to do with the account of an archived debtor: "block" or "leave"
     archived_debtors: str = "block"
+    #: the processor's in-memory (division, GL code) -> GUID memo in front of the store cache
+    gl_memo: dict[tuple[int, str], str] = field(default_factory=dict)
 
     @property
     def settings(self) -> ExportSettings:

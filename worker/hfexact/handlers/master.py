@@ -93,8 +93,7 @@ def _percentage(value: Any) -> Decimal | None:
 
 def cache_master_data(ctx: Context, master: MasterData) -> None:
     """Replace the division's cached GL GUIDs with what ``master`` holds."""
-    ctx.store.cache_drop(ctx.division, GL)
-    ctx.store.cache_drop(ctx.division, GL_META)
+    forget(ctx)
     for info in master.gl_accounts.values():
         ctx.store.cache_put(ctx.division, GL, info.code, info.id)
     receivables = master.receivables_gl()
@@ -126,7 +125,10 @@ def _fetch_receivables(ctx: Context) -> None:
 def lookups_for(ctx: Context, codes: Iterable[str], *, receivables: bool = False) -> Lookups:
     """GUIDs for ``codes`` (and the receivables account): the cache first, Exact once."""
     wanted = {c.strip() for c in codes if c.strip()}
-    found = {c: ctx.store.cache_get(ctx.division, GL, c) for c in wanted}
+    found: dict[str, str | None] = {
+        c: ctx.gl_memo.get((ctx.division, c)) or ctx.store.cache_get(ctx.division, GL, c)
+        for c in wanted
+    }
     missing = [c for c, g in found.items() if g is None]
     if missing:
         _fetch_gl_codes(ctx, missing)
@@ -135,7 +137,17 @@ def lookups_for(ctx: Context, codes: Iterable[str], *, receivables: bool = False
     if receivables and recv is None:
         _fetch_receivables(ctx)
         recv = ctx.store.cache_get(ctx.division, GL_META, RECEIVABLES)
-    return Lookups(gl_accounts={c: g for c, g in found.items() if g}, receivables_gl=recv)
+    resolved = {c: g for c, g in found.items() if g}
+    ctx.gl_memo.update({(ctx.division, c): g for c, g in resolved.items()})
+    return Lookups(gl_accounts=resolved, receivables_gl=recv)
+
+
+def forget(ctx: Context) -> None:
+    """Drop the division's GL GUIDs from the store's cache and the in-memory memo."""
+    ctx.store.cache_drop(ctx.division, GL)
+    ctx.store.cache_drop(ctx.division, GL_META)
+    for key in [k for k in ctx.gl_memo if k[0] == ctx.division]:
+        del ctx.gl_memo[key]
 
 
 def is_invalid_reference(exc: ExactRejected) -> bool:
@@ -154,6 +166,5 @@ def with_fresh_references(ctx: Context, attempt: Callable[[], T]) -> T:
     except ExactRejected as exc:
         if not is_invalid_reference(exc):
             raise
-        ctx.store.cache_drop(ctx.division, GL)
-        ctx.store.cache_drop(ctx.division, GL_META)
+        forget(ctx)
         return attempt()
