@@ -1,8 +1,8 @@
-from tests.fixtures.store import (  # noqa: F401 - fixtures are found by name
-    open_stores,
-    pg_database,
-    pg_store_url,
-    sqlite_store_url,
-    store,
-    store_url,
+from tests.fixtures.store import (  # noqa: F401 - fixtures are found by their name= argument
+    open_stores_fixture,
+    pg_database_fixture,
+    pg_store_url_fixture,
+    sqlite_store_url_fixture,
+    store_fixture,
+    store_url_fixture,
 )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from hfexact.config import Settings
 from hfexact.store.bindings_repo import BindingsMixin
 from hfexact.store.budget_repo import BudgetMixin
-from hfexact.store.crypto import SecretBox
+from hfexact.store.crypto import SecretBox, secret_key_from_settings
 from hfexact.store.engine import make_engine, migrate
 from hfexact.store.records_repo import RecordsMixin
 from hfexact.store.tokens_repo import TokensMixin
@@ -47,3 +48,9 @@ def open_store(
         engine.dispose()
         raise
     return store
+
+
+def open_configured_store(settings: Settings, *, clock: Callable[[], float] = time.time) -> Store:
+    """``open_store`` with the URL and the secret key (env or 0600 file) from the settings."""
+    return open_store(settings.store_url, secret_key=secret_key_from_settings(settings),
+                      clock=clock)
