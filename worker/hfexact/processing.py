@@ -125,6 +125,13 @@ class Processor:
             state=f"failed:{env.id}", occurred_at=now, division=division, event_id=env.id,
         ),)
 
+    def close(self) -> None:
+        """Release the Exact client's session and the store's connections."""
+        close = getattr(self.client, "close", None)
+        if callable(close):
+            close()
+        self.store.close()
+
     # -- internals ----------------------------------------------------------------------------
 
     def _division_or_none(self, installation: str) -> int | None:
@@ -202,6 +209,21 @@ class Processor:
         raise ContractError({"type": [f"{env.type} is not an event the worker handles"]})
 
 
+def build_processor(
+    settings: Settings, *, clock: Callable[[], float] = time.time, archived_debtors: str = "block"
+) -> Processor:
+    """A processor wired from the settings: the store at ``store_url`` and an Exact client.
+
+    For the ``worker`` command and the demo; ``processor.close()`` releases both.
+    """
+    from hfexact.exact.client import ExactClient
+    from hfexact.store import open_store, secret_key_from_settings
+
+    store = open_store(settings.store_url, secret_key=secret_key_from_settings(settings))
+    client = ExactClient(settings, store, clock=clock)
+    return Processor(settings, store, client, clock=clock, archived_debtors=archived_debtors)
+
+
 def record_identity(env: d.Envelope) -> tuple[str, str, str]:
     """(binding kind, HostFact id, HostFact code) of the record an event is about."""
     data: Any = env.data
@@ -231,4 +253,6 @@ def _now(clock: Callable[[], float]) -> dt.datetime:
     return dt.datetime.fromtimestamp(clock(), dt.UTC)
 
 
-__all__ = ["MessageMeta", "Outcome", "Processor", "ResultMessage", "record_identity"]
+__all__ = [
+    "MessageMeta", "Outcome", "Processor", "ResultMessage", "build_processor", "record_identity",
+]

@@ -66,6 +66,6 @@ def version_of(modified: dt.datetime | None, occurred_at: dt.datetime) -> str:
     Two versions compare as strings. A record without ``Modified`` sorts before any that has
     one, so an event that cannot say when the record changed never overrides one that can.
     """
-    stamp = modified.strftime("%Y-%m-%dT%H:%M:%S") if modified else ""
+    stamp = modified.strftime("%Y-%m-%dT%H:%M:%S") if modified else "0000-00-00T00:00:00"
     when = occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
     return f"{stamp}|{when}"
