@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace HostFactExact\Hook;
 
+use HostFactExact\Bridge;
 use HostFactExact\Config;
 use HostFactExact\Db\Database;
 use HostFactExact\HostFact\HostFactClient;
@@ -12,6 +13,7 @@ use HostFactExact\Outbox\Outbox;
 use HostFactExact\Outbox\Spool;
 use HostFactExact\Db\State;
 use HostFactExact\Relay\Pollers;
+use HostFactExact\Support\FileLock;
 use HostFactExact\Support\Log;
 use Throwable;
 
@@ -26,6 +28,7 @@ final class HookRuntime
     private static ?Outbox $outbox = null;
     private static ?HookRecorder $recorder = null;
     private static bool $connectFailed = false;
+    private static bool $shutdownRegistered = false;
 
     /** @param array<mixed> $parameters */
     public static function handle(string $hook, array $parameters): void
@@ -40,7 +43,9 @@ final class HookRuntime
                 self::spool($hook, $parameters);
                 return;
             }
-            $recorder->record($hook, $parameters);
+            if ($recorder->record($hook, $parameters) === 'recorded') {
+                self::publishAfterResponse();
+            }
         } catch (Throwable $e) {
             Log::error('hook.failed', ['hook' => $hook, 'error' => get_class($e) . ': ' . $e->getMessage()]);
             try {
@@ -57,6 +62,7 @@ final class HookRuntime
         self::$outbox = $db !== null ? new Outbox($db) : null;
         self::$recorder = self::$outbox !== null ? new HookRecorder(self::$outbox) : null;
         self::$connectFailed = false;
+        self::$shutdownRegistered = false;
     }
 
     private static function config(): Config
@@ -102,6 +108,36 @@ final class HookRuntime
                 Log::error('hook.event_lost', ['hook' => $hook, 'params' => $parameters]);
             }
         }
+    }
+
+    /**
+     * Near-real-time publishing: under PHP-FPM the response is sent first (fastcgi_finish_request),
+     * then one relay pass runs in the same process, if no other relay holds the lock. Elsewhere
+     * (CLI, mod_php) the relay daemon or cron picks the rows up. HFEXACT_RELAY_ON_SHUTDOWN=0 disables it.
+     */
+    private static function publishAfterResponse(): void
+    {
+        if (self::$shutdownRegistered || !function_exists('fastcgi_finish_request') || getenv('HFEXACT_RELAY_ON_SHUTDOWN') === '0') {
+            return;
+        }
+        self::$shutdownRegistered = true;
+        register_shutdown_function(static function (): void {
+            try {
+                fastcgi_finish_request();
+                $outbox = self::$outbox;
+                if ($outbox === null || !function_exists('internalAPI')) {
+                    return;
+                }
+                $bridge = new Bridge(self::config(), $outbox->db(), new InternalApi());
+                $lock = new FileLock($bridge->lockPath('relay'));
+                if ($lock->acquire(0.0)) {
+                    $bridge->relay()->runOnce(false, 5);
+                    $lock->release();
+                }
+            } catch (Throwable $e) {
+                Log::error('hook.relay_after_response_failed', ['error' => $e->getMessage()]);
+            }
+        });
     }
 
     /** cronjob_task: the pollers run in HostFact's cron (no hooks exist for creditors, purchase invoices, SDD). */
