@@ -27,6 +27,7 @@ from tests.integration.test_processing_samples import (  # noqa: F401 (fixtures)
     debtor_data,
     envelope,
     invoice_event,
+    log_in,
     meta,
     open_stores_fixture,
     pg_database_fixture,
@@ -41,6 +42,7 @@ from tests.integration.test_processing_samples import (  # noqa: F401 (fixtures)
     store_url_fixture,
 )
 
+from hfexact.config import Settings
 from hfexact.contract import validate_result
 from hfexact.errors import (
     ExactRejected,
@@ -49,7 +51,7 @@ from hfexact.errors import (
     TranslationError,
     WaitingForDependency,
 )
-from hfexact.processing import Processor
+from hfexact.processing import Processor, build_processor
 from hfexact.store import Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -579,3 +581,18 @@ class TestDivisions:
         outcome = run(ready, other)
         assert outcome.status == "done"
         assert len(entries(control, division=DIV2)) == 1
+
+
+class TestWiring:
+    def test_build_processor_from_settings(
+        self, settings: Settings, store: Store, control: SandboxControl
+    ) -> None:
+        """build_processor opens the store and an Exact client from the settings alone."""
+        log_in(settings, store)
+        built = build_processor(settings)
+        try:
+            outcome = run(built, envelope("settings.changed", settings_data()))
+            assert outcome.results[0].body["data"]["valid"] is True
+            assert control.calls() >= 4  # master data really read from the sandbox
+        finally:
+            built.close()

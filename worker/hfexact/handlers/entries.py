@@ -22,7 +22,10 @@ from typing import Any
 from hfexact.errors import ExactRejected
 from hfexact.handlers.context import Context
 from hfexact.handlers.master import with_fresh_references
+from hfexact.logs import get_logger
 from hfexact.store import Binding
+
+log = get_logger("hfexact.processing")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ def create_entry(ctx: Context, job: EntryJob, previous: Binding | None) -> tuple
                         event_id=ctx.env.id)
     landed = job.find() if was_pending else None
     how = "adopted"
+    if landed is not None:
+        log.info("exact.entry_adopted", kind=job.kind, hostfact_code=job.hostfact_code,
+                 exact_id=str(landed.get("EntryID")))
     if landed is None:
         try:
             landed = with_fresh_references(

@@ -29,7 +29,10 @@ from hfexact.core.accounts import (
 from hfexact.core.codes import collision_message, exact_code_field
 from hfexact.errors import ExactRejected, TranslationError
 from hfexact.handlers.context import Context, version_of
+from hfexact.logs import get_logger
 from hfexact.store import Binding
+
+log = get_logger("hfexact.processing")
 
 PartyKind = Literal["debtor", "creditor"]
 AccountStatus = Literal["created", "adopted", "updated", "duplicate", "ignored", "existing"]
@@ -90,6 +93,8 @@ def ensure_account(
                 ctx.exact.put(ctx.division, _entity(found["ID"]), _without_code(spec.payload))
             status: AccountStatus = "adopted"
             account = found
+            log.info("exact.account_adopted", kind=spec.kind, hostfact_code=spec.hostfact_code,
+                     exact_id=str(found["ID"]))
         else:
             try:
                 account = ctx.exact.post(ctx.division, ACCOUNTS, spec.payload)
