@@ -5,13 +5,19 @@ division scope (403 with a ``Reason`` header), error-budget block, rate limit (4
 the exhausted window's headers), then the OData request; the six rate headers go on every
 counted response. ``/api/v1/current/Me`` carries no division and, as Exact's KB says of URLs
 without a company code, is not counted.
+
+An unexpected exception (a sandbox bug, or the ``internal_error`` fault) answers as Exact's
+generic failure: HTTP 500 with its error envelope ("A problem has occurred. …"), rate headers
+included on division calls; the traceback goes to stderr.
 """
 
 from __future__ import annotations
 
 import socket
 import struct
+import sys
 import time
+import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -22,7 +28,7 @@ from hfexact.sandbox import control, me
 from hfexact.sandbox.entities.base import Context
 from hfexact.sandbox.entities.registry import entity_sets
 from hfexact.sandbox.failures import ApiError, ControlError, OAuthFailure
-from hfexact.sandbox.faults import Fault, FaultTable
+from hfexact.sandbox.faults import Fault, FaultTable, InjectedInternalError
 from hfexact.sandbox.oauth import AuthorizePageError, Grant, OAuthServer
 from hfexact.sandbox.odata import wire
 from hfexact.sandbox.options import SandboxOptions
@@ -66,21 +72,42 @@ class Sandbox:
     # --- WSGI ---------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        try:
+            answer = self._respond(request)
+        except Exception:  # noqa: BLE001 - a sandbox bug answers as Exact's generic failure
+            answer = self._internal_error(request, wire.wants_json(request.headers.get("Accept")))
+        if isinstance(answer, _Drop):
+            return answer
+        return answer(environ, start_response)
+
+    def _respond(self, request: Request) -> Response | _Drop:
         path = request.path
         if path.startswith("/sandbox/"):
-            response = self._control(request)
-            return response(environ, start_response)
+            return self._control(request)
         fault = self.faults.take(request.method, path)
         if fault is not None:
             with self.state.lock:
                 self.state.counters.faults_applied += 1
             early = self._fault_response(fault)
             if early is not None:
-                return early(environ, start_response)
-        response = self._serve(request)
+                return early
+        response = self._serve(request, crash=fault is not None
+                               and fault.action == "internal_error")
         if fault is not None and fault.action == "commit_then_drop":
-            return _Drop(environ)
-        return response(environ, start_response)
+            return _Drop(request.environ)
+        return response
+
+    def _internal_error(self, request: Request, as_json: bool) -> Response:
+        """Exact's generic 500; the traceback of the exception being handled goes to stderr."""
+        with self.state.lock:
+            self.state.counters.internal_errors += 1
+        sys.stderr.write(f"hfexact sandbox: internal error on {request.method} {request.path}\n"
+                         f"{traceback.format_exc()}")
+        sys.stderr.flush()
+        if request.path.startswith("/sandbox/"):
+            return Response(wire.dumps({"error": "internal error (traceback on the sandbox's "
+                                                 "stderr)"}), 500, content_type="application/json")
+        return _error(500, GENERIC_500, as_json)
 
     def _fault_response(self, fault: Fault) -> Response | None:
         if fault.delay is not None:
@@ -107,16 +134,18 @@ class Sandbox:
             status, body = exc.status, {"error": exc.message}
         return Response(wire.dumps(body), status, content_type="application/json")
 
-    def _serve(self, request: Request) -> Response:
+    def _serve(self, request: Request, crash: bool = False) -> Response:
         path = request.path
         with self.state.lock:
             self.state.counters.calls[f"{request.method} {_template(path)}"] += 1
+            if path.startswith("/api/v1/"):
+                return self._api(request, crash)
+            if crash:
+                raise InjectedInternalError(f"internal_error fault on {request.method} {path}")
             if path == "/api/oauth2/auth" and request.method == "GET":
                 return self._authorize(request)
             if path == "/api/oauth2/token":
                 return self._token(request)
-            if path.startswith("/api/v1/"):
-                return self._api(request)
         return Response(b"Not Found", 404, content_type="text/plain")
 
     def _authorize(self, request: Request) -> Response:
@@ -145,7 +174,7 @@ class Sandbox:
         return Response(wire.dumps(body), status, content_type="application/json; charset=utf-8",
                         headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
-    def _api(self, request: Request) -> Response:
+    def _api(self, request: Request, crash: bool) -> Response:
         as_json = wire.wants_json(request.headers.get("Accept"))
         grant = self.oauth.authenticate(request.headers.get("Authorization"))
         if grant is None:
@@ -156,14 +185,16 @@ class Sandbox:
         all_divisions = list(self.state.divisions)
         allowed = self.oauth.divisions_of(grant.client_id, all_divisions)
         if head == "current" and rest == "Me":
+            if crash:
+                raise InjectedInternalError(f"internal_error fault on {request.path}")
             return self._reply(me.handle(self, request, grant, allowed, as_json), as_json)
         if not head.isdigit() or int(head) not in allowed:
             return _error(403, "Forbidden - User division is not within division scope",
                           as_json, Headers({"Reason": "NoDivisionAccess"}))
-        return self._division_call(request, grant, int(head), rest, as_json)
+        return self._division_call(request, grant, int(head), rest, as_json, crash)
 
     def _division_call(self, request: Request, grant: Grant, division: int, rest: str,
-                       as_json: bool) -> Response:
+                       as_json: bool, crash: bool) -> Response:
         now = self.state.clock.now()
         endpoint = rest.split("(", 1)[0].lower()
         budget_key = (grant.client_id, division, endpoint)
@@ -179,11 +210,16 @@ class Sandbox:
         base = request.host_url + f"api/v1/{division}/"
         ctx = Context(self.state, self.state.divisions[division], self.state.clock.utcnow(), base)
         try:
+            if crash:
+                raise InjectedInternalError(f"internal_error fault on {request.method} "
+                                            f"{request.path}")
             reply = handle(ctx, self.sets, request.method, rest, request.args,
                            request.get_data(), as_json)
             response = self._reply(reply, as_json)
         except ApiError as exc:
             response = _error(exc.status, exc.message, as_json, Headers(exc.headers))
+        except Exception:  # noqa: BLE001 - a bug in a rule: generic 500, counted, rate headers
+            response = self._internal_error(request, as_json)
         self.budget.record(budget_key, response.status_code, now)
         for name, value in verdict.headers.items():
             response.headers[name] = value

@@ -63,10 +63,15 @@ def _reset(sandbox: Sandbox, body: Body) -> Any:
     return {"ok": True, "divisions": list(sandbox.state.divisions)}
 
 
+MAX_CLOCK_OFFSET = 100 * 366 * 86400  # a century either way keeps every date representable
+
+
 def _clock(sandbox: Sandbox, body: Body) -> Any:
     advance = body.get("advance")
     if not isinstance(advance, int | float | Decimal) or isinstance(advance, bool):
         raise ControlError("'advance' must be a number of seconds")
+    if not abs(sandbox.state.clock.offset + float(advance)) <= MAX_CLOCK_OFFSET:
+        raise ControlError("the clock can move at most 100 years from real time")
     sandbox.state.clock.advance(float(advance))
     return {"now": sandbox.state.clock.now(), "offset": sandbox.state.clock.offset}
 

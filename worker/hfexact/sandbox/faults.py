@@ -1,4 +1,9 @@
-"""Fault injection for the next N calls matching a method and path (query string ignored)."""
+"""Fault injection for the next N calls matching a method and path (query string ignored).
+
+Actions: ``maintenance_html`` (503 with Exact's HTML maintenance page), ``commit_then_drop``
+(perform the request, then reset the connection unanswered) and ``internal_error`` (the request
+raises inside the sandbox, as a bug would, and gets Exact's generic 500).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,12 @@ from typing import Any
 
 from hfexact.sandbox.failures import ControlError
 
-ACTIONS = ("maintenance_html", "commit_then_drop")
+MAX_DELAY = 3600
+ACTIONS = ("maintenance_html", "commit_then_drop", "internal_error")
+
+
+class InjectedInternalError(RuntimeError):
+    """Raised on purpose by the ``internal_error`` fault: it takes the path of a real bug."""
 
 
 @dataclass
@@ -54,8 +64,9 @@ class FaultTable:
             fault.status = status
         elif "delay" in kinds:
             delay = body["delay"]
-            if not isinstance(delay, int | float | Decimal) or isinstance(delay, bool) or delay < 0:
-                raise ControlError("'delay' must be a number of seconds")
+            if (not isinstance(delay, int | float | Decimal) or isinstance(delay, bool)
+                    or not 0 <= delay <= MAX_DELAY):
+                raise ControlError(f"'delay' must be a number of seconds (0-{MAX_DELAY})")
             fault.delay = float(delay)
         else:
             if body["action"] not in ACTIONS:

@@ -91,10 +91,12 @@ class Counters:
     rate_limited: int = 0
     token_calls: int = 0
     faults_applied: int = 0
+    internal_errors: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {"calls": dict(sorted(self.calls.items())), "rate_limited": self.rate_limited,
-                "token_calls": self.token_calls, "faults_applied": self.faults_applied}
+                "token_calls": self.token_calls, "faults_applied": self.faults_applied,
+                "internal_errors": self.internal_errors}
 
 
 class SandboxState:

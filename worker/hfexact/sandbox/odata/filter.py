@@ -219,7 +219,11 @@ class _Evaluator(NodeVisitor):
         if name not in SUPPORTED_FUNCTIONS:
             raise ApiError(400, f"Unknown function '{node.func.name}'.")
         args = [self.visit(a) for a in node.args]
-        return _call(name, args)
+        try:
+            return _call(name, args)
+        except (ValueError, ArithmeticError, LookupError, TypeError):
+            raise ApiError(400, f"No function signature for the function with name '{name}' "
+                                "matches the specified arguments.") from None
 
     def generic_visit(self, node: ast._Node) -> Any:
         raise ApiError(400, "Error in query syntax.")
