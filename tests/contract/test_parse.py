@@ -9,6 +9,7 @@ import pytest
 
 from hfexact.contract import parse_event, validate_result
 from hfexact.contract.domain import EVENT_TYPES
+from hfexact.contract.jsonschema_check import errors_by_field
 from hfexact.errors import ContractError, PermanentError
 from tests.contract.examples import example, invalid
 
@@ -143,3 +144,20 @@ class TestValidateResult:
         doc["data"]["problems"] = ["Journal 70 is missing."]
         with pytest.raises(ContractError):
             validate_result(doc)
+
+
+class TestCancelledBeforePublish:
+    def test_issued_invoice_cancelled_before_the_relay_published_it_is_accepted(self) -> None:
+        """Status 9 on invoice.issued is valid: the credit note in Exact needs the original."""
+        doc = json.loads(example("invoice.issued", "dutch-bv-multiline-21-and-9-direct-debit"))
+        doc["data"]["Status"] = "9"
+        env = parse_event(json.dumps(doc).encode())
+        assert env.data.status == 9
+        assert errors_by_field(doc) == {}
+
+    def test_issued_invoice_still_a_concept_is_refused(self) -> None:
+        """Status 0 (concept) is never exported."""
+        doc = json.loads(example("invoice.issued", "dutch-bv-multiline-21-and-9-direct-debit"))
+        doc["data"]["Status"] = "0"
+        assert "data.Status" in " ".join(errors_by_field(doc))
+        assert "Status" in messages(json.dumps(doc).encode())["data"]

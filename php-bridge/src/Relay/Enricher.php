@@ -71,11 +71,8 @@ final class Enricher
         if ($invoice['Status'] === '0' || str_starts_with((string) $invoice['InvoiceCode'], '[concept]')) {
             throw new RowSkipped('the invoice is still a concept');
         }
-        if ($row->eventType === EventType::INVOICE_ISSUED && (string) $invoice['Status'] === '9') {
-            // the contract's issued_invoice allows 2, 3, 4, 8 only; the credit invoice that
-            // cancelled it is published on its own (invoice_is_credited)
-            throw new RowSkipped('the invoice was cancelled (status 9) before it was published');
-        }
+        // status 9 (credited before this row was relayed) is still published: the credit
+        // invoice that cancelled it books a credit note in Exact that needs the original
         $batch = $this->sddBatchIdOf($row->entityId);
         if ($batch !== null && !array_key_exists('SDDBatchID', $invoice)) {
             $invoice['SDDBatchID'] = $batch;

@@ -301,10 +301,11 @@ class InvoiceSchema(HostFactObject):
 
 
 class IssuedInvoiceSchema(InvoiceSchema):
-    """``invoice.issued``: sent or later (2, 3, 4) or a credit invoice (8)."""
+    """``invoice.issued``: sent or later (2, 3, 4), a credit invoice (8), or sent and cancelled
+    (9) before the relay published it: it must still reach Exact for its credit note to cancel."""
 
     invoice_code = PatternStr("code", data_key="InvoiceCode", required=True, validate=_not_concept)
-    status = Choice(("2", "3", "4", "8"), convert=int, data_key="Status", required=True)
+    status = Choice(("2", "3", "4", "8", "9"), convert=int, data_key="Status", required=True)
 
 
 class ChangedInvoiceSchema(InvoiceSchema):
