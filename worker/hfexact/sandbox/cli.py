@@ -2,7 +2,9 @@
 
 Options may also come from the environment (read here, at the entry point, and nowhere else):
 HFEXACT_SANDBOX_HOST, _PORT, _CLIENTS (whitespace-separated ID:SECRET[:DIVISIONS][:REDIRECT]),
-_DIVISIONS (whitespace- or comma-separated), _MINUTELY, _DAILY, _ERROR_BUDGET (1/0).
+_DIVISIONS (whitespace- or comma-separated), _MINUTELY, _DAILY, _ERROR_BUDGET (1/0), _TLS (1/0).
+
+Output: the base URL on the first line; with ``--tls`` the CA bundle's path on the second.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from types import FrameType
 import click
 
 from hfexact.sandbox.options import DEFAULT_DIVISION, parse_client
-from hfexact.sandbox.server import build_options, make_sandbox_server
+from hfexact.sandbox.server import base_url_of, build_options, make_sandbox_server
+from hfexact.sandbox.tls import make_tls_files
 
 
 def _divisions(values: tuple[str, ...]) -> list[int]:
@@ -45,9 +48,12 @@ def _divisions(values: tuple[str, ...]) -> list[int]:
 @click.option("--error-budget/--no-error-budget", default=False, show_default=True,
               envvar="HFEXACT_SANDBOX_ERROR_BUDGET",
               help="Block an endpoint for an hour after more than 10 errors in an hour.")
+@click.option("--tls/--no-tls", default=False, show_default=True, envvar="HFEXACT_SANDBOX_TLS",
+              help="Serve HTTPS with a certificate from a CA made for this run; the CA bundle's "
+                   "path is printed on the second line.")
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def sandbox_cmd(host: str, port: int, clients: tuple[str, ...], divisions: tuple[str, ...],
-                minutely: int, daily: int, error_budget: bool, verbose: bool) -> None:
+                minutely: int, daily: int, error_budget: bool, tls: bool, verbose: bool) -> None:
     """Run the Exact Online sandbox (an emulator of Exact's REST API) and print its base URL."""
     try:
         specs = [parse_client(c) for c in clients]
@@ -56,18 +62,24 @@ def sandbox_cmd(host: str, port: int, clients: tuple[str, ...], divisions: tuple
     numbers = _divisions(divisions) or [DEFAULT_DIVISION]
     options = build_options(clients=specs, divisions=numbers, minutely=minutely, daily=daily,
                             error_budget=error_budget, quiet=not verbose)
-    server, _ = make_sandbox_server(host, port, options)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    shown_host = f"[{server.host}]" if ":" in server.host else server.host
-    click.echo(f"http://{shown_host}:{server.port}")
-    sys.stdout.flush()
+    files = make_tls_files(host) if tls else None
     try:
-        server.serve_forever(poll_interval=0.1)
-    except KeyboardInterrupt:
-        pass
+        server, _ = make_sandbox_server(host, port, options, files)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGTERM, stop)
+        click.echo(base_url_of(server))
+        if files is not None:
+            click.echo(str(files.ca_bundle))
+        sys.stdout.flush()
+        try:
+            server.serve_forever(poll_interval=0.1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
     finally:
-        server.server_close()
+        if files is not None:
+            files.remove()
