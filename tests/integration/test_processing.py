@@ -52,7 +52,7 @@ from hfexact.errors import (
     WaitingForDependency,
 )
 from hfexact.processing import Processor, build_processor
-from hfexact.store import Store
+from hfexact.store import Budget, Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -561,26 +561,38 @@ class TestDirectDebit:
 
 class TestDivisions:
     def test_second_division_flows_while_the_first_is_out_of_budget(
-        self, ready: Processor, control: SandboxControl
+        self, ready: Processor, control: SandboxControl, store: Store
     ) -> None:
         """Division 1 out of minute budget -> RateLimited for it only; division 2 books."""
         control.post("limits", {"minutely": 3, "reset_counters": True})
         run(ready, envelope("debtor.upserted", debtor_data(1)))
-        limited = None
+        limited = waiting = None
         for n in range(401, 410):
             body = invoice_event(n, 1)
             try:
                 ready.process(body, meta(body))
             except RateLimited as exc:
-                limited = exc
+                limited, waiting = exc, body
                 break
         assert limited is not None
+        assert waiting is not None
         assert limited.division == DIV
         assert limited.retry_at > 0
         other = invoice_event(450, 1, installation=OTHER)
         outcome = run(ready, other)
         assert outcome.status == "done"
         assert len(entries(control, division=DIV2)) == 1
+        # once the budget is back, the waiting invoice costs one call: nothing to look up,
+        # because the refused call never reached Exact
+        control.post("limits", {"minutely": 1000, "reset_counters": True})
+        spent = store.get_budget(DIV)
+        assert spent is not None
+        assert spent.minute_reset_at is not None
+        store.record_budget(DIV, Budget(minute_limit=1000, minute_remaining=999,
+                                        minute_reset_at=spent.minute_reset_at + 60))  # next minute
+        calls = control.calls()
+        assert run(ready, waiting).details["entry"] == "created"
+        assert control.calls() - calls == 1
 
 
 class TestWiring:

@@ -8,8 +8,10 @@ The protocol, for sales, purchase and general journal entries alike:
    a dropped connection between Exact's commit and our bookkeeping): the entry is looked up
    in Exact first (``YourRef`` + journal, or the line description for journal entries) and
    adopted when found, else posted;
-4. a validation error marks the binding ``failed`` (nothing landed, a replay posts afresh);
-   a transient error leaves it ``pending`` so the retry looks before it posts;
+4. a validation error, a spent rate budget (429 or the shared budget) and a lost
+   authorization mark the binding ``failed``: nothing landed, the retry posts afresh without
+   a lookup; a transient error (503, timeout, dropped connection) leaves it ``pending`` so the
+   retry looks before it posts;
 5. what landed is recorded ``done`` with the entry's GUID and number.
 """
 
@@ -19,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hfexact.errors import ExactRejected
+from hfexact.errors import AuthorizationLost, ExactRejected, RateLimited
 from hfexact.handlers.context import Context
 from hfexact.handlers.master import with_fresh_references
 from hfexact.logs import get_logger
@@ -63,6 +65,10 @@ def create_entry(ctx: Context, job: EntryJob, previous: Binding | None) -> tuple
         except ExactRejected as exc:
             store.fail_binding(ctx.installation, job.kind, job.hostfact_id,
                                reason=exc.exact_message or exc.message)
+            raise
+        except (RateLimited, AuthorizationLost) as exc:
+            # refused before Exact booked anything: the retry posts without looking first
+            store.fail_binding(ctx.installation, job.kind, job.hostfact_id, reason=exc.message)
             raise
         how = "created"
     number = landed.get("EntryNumber")

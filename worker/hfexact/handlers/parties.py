@@ -27,7 +27,7 @@ from hfexact.core.accounts import (
     search_code,
 )
 from hfexact.core.codes import collision_message, exact_code_field
-from hfexact.errors import ExactRejected, TranslationError
+from hfexact.errors import AuthorizationLost, ExactRejected, RateLimited, TranslationError
 from hfexact.handlers.context import Context, version_of
 from hfexact.logs import get_logger
 from hfexact.store import Binding
@@ -101,6 +101,10 @@ def ensure_account(
             except ExactRejected as exc:
                 store.fail_binding(ctx.installation, spec.kind, spec.hostfact_id,
                                    reason=exc.exact_message or exc.message)
+                raise
+            except (RateLimited, AuthorizationLost) as exc:  # refused before anything landed
+                store.fail_binding(ctx.installation, spec.kind, spec.hostfact_id,
+                                   reason=exc.message)
                 raise
             status = "created"
         done = store.complete_binding(
