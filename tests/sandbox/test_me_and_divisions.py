@@ -49,3 +49,18 @@ def test_scoped_client_current_division_is_its_own(base: str) -> None:
     response = requests.get(base + "/api/v1/current/Me", headers={
         "Authorization": f"Bearer {token}", "Accept": "application/json"}, timeout=5)
     assert response.json()["d"]["results"][0]["CurrentDivision"] == 234567
+
+
+def test_hrm_divisions_lists_the_clients_divisions(base: str) -> None:
+    """hrm/Divisions lists the divisions the token may use, keyed by Code, first one Main."""
+    token = login(base)["access_token"]
+    rows = Api(base, token, 234567).rows("hrm/Divisions", **{"$select": "Code,Description,Main"})
+    assert [(r["Code"], r["Main"]) for r in rows] == [(123456, True), (234567, False)]
+    assert rows[0]["Description"] == "Sandbox administratie 123456"
+    assert rows[0]["__metadata"]["uri"].endswith("/api/v1/234567/hrm/Divisions(123456)")
+    one = Api(base, token).get("hrm/Divisions(234567)")
+    assert one.status_code == 200
+    assert one.json()["d"]["Currency"] == "EUR"
+    scoped = login(base, "scoped", "s3cret")["access_token"]
+    assert [r["Code"] for r in Api(base, scoped, 234567).rows("hrm/Divisions")] == [234567]
+    assert Api(base, token).post("hrm/Divisions", {"Code": 1}).status_code == 405

@@ -208,7 +208,9 @@ class Sandbox:
             self.state.counters.rate_limited += 1
             return Response(b"", 429, headers=verdict.headers)
         base = request.host_url + f"api/v1/{division}/"
-        ctx = Context(self.state, self.state.divisions[division], self.state.clock.utcnow(), base)
+        allowed = tuple(self.oauth.divisions_of(grant.client_id, list(self.state.divisions)))
+        ctx = Context(self.state, self.state.divisions[division], self.state.clock.utcnow(), base,
+                      allowed)
         try:
             if crash:
                 raise InjectedInternalError(f"internal_error fault on {request.method} "

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request
 
+from hfexact.sandbox.entities.divisions import CUSTOMER_CODE, DIVISION_NAME, VAT_NUMBER
 from hfexact.sandbox.oauth import Grant
 from hfexact.sandbox.odata import wire
 from hfexact.sandbox.odata.query import parse_options
@@ -27,9 +28,9 @@ def handle(sandbox: Sandbox, request: Request, grant: Grant, allowed: list[int],
     record = {
         "UserID": grant.user_id, "AccountingDivision": current, "CurrentDivision": current,
         "CustomerCode": "          1000000", "DivisionCustomer": division.customer_id
-        if division else None, "DivisionCustomerCode": "          1000001",
-        "DivisionCustomerName": f"Sandbox administratie {current}",
-        "DivisionCustomerVatNumber": "NL000099998B57", "Email": f"{grant.client_id}@example.test",
+        if division else None, "DivisionCustomerCode": CUSTOMER_CODE,
+        "DivisionCustomerName": DIVISION_NAME.format(current),
+        "DivisionCustomerVatNumber": VAT_NUMBER, "Email": f"{grant.client_id}@example.test",
         "FirstName": "Sandbox", "LastName": "Gebruiker", "FullName": "Sandbox Gebruiker",
         "UserName": f"{grant.client_id}@example.test", "Language": "NL",
         "LanguageCode": "nl-NL", "Legislation": 1, "ServerTime": now.isoformat(),

@@ -79,7 +79,7 @@ class Renderer:
     def uri(self, eset: EntitySet, record: Mapping[str, Any]) -> str:
         kind = eset.etype.fields[eset.etype.key]
         key = record.get(eset.etype.key)
-        literal = f"guid'{key}'" if kind == "guid" else f"{key}L"
+        literal = {"guid": f"guid'{key}'", "int64": f"{key}L"}.get(kind, str(key))
         return f"{self.ctx.api_base}{eset.path}({literal})"
 
     def shape(self, eset: EntitySet, record: Mapping[str, Any],

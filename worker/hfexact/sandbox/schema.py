@@ -201,3 +201,12 @@ ME = entity_type("Exact.Web.Api.System.Me", "UserID", """
     UserName:str Language:str LanguageCode:str Legislation:int64 ServerTime:str
     ServerUtcOffset:double
 """)
+
+HRM_DIVISION = entity_type(_M + "HRM.Division", "Code", """
+    Code:int32 ArchiveDate:datetime BlockingStatus:int32 Country:str CountryDescription:str
+    Created:datetime Creator:guid CreatorFullName:str Currency:str CurrencyDescription:str
+    Customer:guid CustomerCode:str CustomerName:str Description:str HID:int64 Main:bool
+    Modified:datetime Modifier:guid ModifierFullName:str OBNumber:str SiretNumber:str
+    StartDate:datetime Status:int16 TaxOfficeNumber:str TaxReferenceNumber:str TemplateCode:str
+    VATNumber:str Website:str
+""")

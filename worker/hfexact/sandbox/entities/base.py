@@ -23,6 +23,7 @@ class Context:
     division: Division
     now: dt.datetime
     api_base: str  # e.g. "http://127.0.0.1:8765/api/v1/123456/"
+    divisions: tuple[int, ...] = ()  # the divisions the token's client may use
 
     def table(self, path: str) -> Table:
         return self.division.table(path)

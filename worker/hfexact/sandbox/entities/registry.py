@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hfexact.sandbox.entities.accounts import Accounts, BankAccounts
 from hfexact.sandbox.entities.base import EntitySet
+from hfexact.sandbox.entities.divisions import HrmDivisions
 from hfexact.sandbox.entities.entries import PurchaseEntries, SalesEntries
 from hfexact.sandbox.entities.entry_lines import PurchaseEntryLines, SalesEntryLines
 from hfexact.sandbox.entities.masterdata import GLAccounts, Journals, PaymentConditions, VATCodes
@@ -28,5 +29,6 @@ def entity_sets() -> dict[str, EntitySet]:
         SalesEntries(), SalesEntryLines(), PurchaseEntries(), PurchaseEntryLines(),
         GeneralJournalEntries(), GeneralJournalEntryLines(), BankEntries(), BankEntryLines(),
         ReceivablesList(), PayablesList(), Receivables(), BulkReceivables(), PaymentTerms(),
+        HrmDivisions(),
     ]
     return {s.path.lower(): s for s in sets}

@@ -98,7 +98,7 @@ def _by(prop: str) -> Callable[[Record], tuple[int, Any]]:
 
 
 def format_token(key_kind: str, key: Any) -> str:
-    return f"guid'{key}'" if key_kind == "guid" else f"{key}L"
+    return {"guid": f"guid'{key}'", "int64": f"{key}L"}.get(key_kind, str(key))
 
 
 def _parse_token(token: str, key_kind: str) -> Any:
