@@ -161,3 +161,29 @@ class TestCancelledBeforePublish:
         doc["data"]["Status"] = "0"
         assert "data.Status" in " ".join(errors_by_field(doc))
         assert "Status" in messages(json.dumps(doc).encode())["data"]
+
+
+class TestCodeMasks:
+    @pytest.mark.parametrize("mask", ["", "1###", "1[0-9][0-9][0-9]", "20###"])
+    def test_masks_hostfact_accepts(self, mask: str) -> None:
+        """Empty (Exact assigns the code), '#' places and HostFact's '[0-9]' spelling are valid."""
+        doc = json.loads(example("settings.changed", _first("settings.changed")))
+        doc["data"]["debtor_code_mask"] = mask
+        env = parse_event(json.dumps(doc).encode())
+        assert env.data.debtor_code_mask == mask
+        assert errors_by_field(doc) == {}
+
+    @pytest.mark.parametrize("mask", ["1000", "1##a", "[0-9", "#-#"])
+    def test_masks_without_a_place_or_with_junk_are_refused(self, mask: str) -> None:
+        """A mask needs at least one digit place and nothing but digits and places."""
+        doc = json.loads(example("settings.changed", _first("settings.changed")))
+        doc["data"]["debtor_code_mask"] = mask
+        assert "debtor_code_mask" in messages(json.dumps(doc).encode())["data"]
+        assert errors_by_field(doc) != {}
+
+
+def _first(kind: str) -> str:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "schemas" / "examples" / "valid" / kind
+    return sorted(root.glob("*.json"))[0].stem

@@ -86,3 +86,10 @@ class TestFromEnv:
         assert view["exact_client_secret"] == "***"
         assert "pw" not in view["amqp_url"]
         assert "s3cr3t" not in repr(s)
+
+
+def test_archived_debtors_policy_is_checked() -> None:
+    """Only block and leave are accepted for archived debtors."""
+    assert Settings.from_env({"HFEXACT_ARCHIVED_DEBTORS": "leave"}).archived_debtors == "leave"
+    with pytest.raises(ConfigError, match="ARCHIVED_DEBTORS"):
+        Settings.from_env({"HFEXACT_ARCHIVED_DEBTORS": "delete"})

@@ -44,6 +44,8 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     secret_key_file: str | None = None
     home_country: str = "NL"
+    #: what `debtor.archived` does to the Exact account: "block" it or "leave" it (never delete)
+    archived_debtors: str = "block"
     payments_budget_share: float = 0.10
     backfill_headroom_share: float = 0.20
 
@@ -97,6 +99,8 @@ class Settings:
             problems.append("HFEXACT_EXACT_BASE_URL must be an http(s) URL")
         if self.log_format not in ("auto", "json", "console"):
             problems.append("HFEXACT_LOG_FORMAT must be auto, json or console")
+        if self.archived_debtors not in ("block", "leave"):
+            problems.append("HFEXACT_ARCHIVED_DEBTORS must be block or leave")
         if not 0 < self.payments_budget_share < 1:
             problems.append("HFEXACT_PAYMENTS_BUDGET_SHARE must be between 0 and 1")
 

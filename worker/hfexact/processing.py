@@ -210,7 +210,10 @@ class Processor:
 
 
 def build_processor(
-    settings: Settings, *, clock: Callable[[], float] = time.time, archived_debtors: str = "block"
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    archived_debtors: str | None = None,
 ) -> Processor:
     """A processor wired from the settings: the store at ``store_url`` and an Exact client.
 
@@ -221,7 +224,10 @@ def build_processor(
 
     store = open_store(settings.store_url, secret_key=secret_key_from_settings(settings))
     client = ExactClient(settings, store, clock=clock)
-    return Processor(settings, store, client, clock=clock, archived_debtors=archived_debtors)
+    return Processor(
+        settings, store, client, clock=clock,
+        archived_debtors=archived_debtors or settings.archived_debtors,
+    )
 
 
 def record_identity(env: d.Envelope) -> tuple[str, str, str]:

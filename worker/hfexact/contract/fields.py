@@ -57,11 +57,14 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "batch_id": (r"^SDD[0-9]{8}$", 'a batch id "SDD" + YYYYMMDD'),
     "optional_batch_id": (r"^(SDD[0-9]{8})?$", 'a batch id "SDD" + YYYYMMDD, or ""'),
     "exact_code": (r"^\S(.*\S)?$", "an Exact code without surrounding spaces"),
-    "code_mask": (r"^[0-9#]*#[0-9#]*$", 'a code mask of digits and "#", e.g. "1###"'),
+    "code_mask": (
+        r"^$|^(?:[0-9]|#|\[0-9\])*(?:#|\[0-9\])(?:[0-9]|#|\[0-9\])*$",
+        'a code mask of digits and "#" or "[0-9]", e.g. "1###", or empty',
+    ),
 }
 
 #: maxLength the schemas set on some of these
-_MAX_LENGTH = {"code": 50, "exact_code": 20, "code_mask": 18}
+_MAX_LENGTH = {"code": 50, "exact_code": 20, "code_mask": 90}
 
 _COMPILED = {name: re.compile(pattern) for name, (pattern, _) in PATTERNS.items()}
 
