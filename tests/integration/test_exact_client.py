@@ -113,6 +113,22 @@ class TestRefresh:
         assert second.refresh_token != first.refresh_token
         assert second.issued_at >= first.issued_at + 570
 
+    def test_no_token_in_any_log_line(self, exact_settings: Settings, sandbox: SandboxControl,
+                                      logged_in: Store) -> None:
+        """Refreshing and calling log what happened, never a token."""
+        from structlog.testing import capture_logs
+
+        client = make_client(exact_settings, logged_in, sandbox)
+        with capture_logs() as logs:
+            sandbox.advance(580)
+            client.get(DIVISION, JOURNALS, SELECT)
+        tokens = logged_in.load_tokens("demo")
+        assert tokens is not None
+        assert any(entry["event"] == "exact.token_refreshed" for entry in logs)
+        text = repr(logs)
+        assert tokens.access_token not in text
+        assert tokens.refresh_token not in text
+
     def test_expired_token_is_refreshed_before_the_call(
         self, exact_settings: Settings, sandbox: SandboxControl, logged_in: Store
     ) -> None:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import requests
@@ -27,7 +28,6 @@ from hfexact.errors import (
     RateLimited,
     TransientError,
 )
-from hfexact.store.budget import next_minute
 
 GENERIC_500 = ("a problem has occurred",)
 MINUTE_RESET = "X-RateLimit-Minutely-Reset"
@@ -107,7 +107,7 @@ def retry_at_429(response: requests.Response, now: float) -> float:
     if not candidates and minute is not None and day is not None:
         candidates.append(max(minute, day))
     if not candidates:
-        return max(next_minute(now), now + UNKNOWN_429_WAIT)
+        return max((math.floor(now / 60.0) + 1) * 60.0, now + UNKNOWN_429_WAIT)
     return max(candidates)
 
 

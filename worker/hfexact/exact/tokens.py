@@ -75,7 +75,7 @@ class TokenManager:
     def access_token(self) -> str:
         """A usable access token, refreshing first when it is due."""
         tokens = self.current()
-        if self._clock() < self.due_at(tokens):
+        if self._usable(tokens, self._clock()):
             return tokens.access_token
         return self._refresh(seen=tokens)
 
@@ -108,14 +108,15 @@ class TokenManager:
 
     def _refresh(self, seen: TokenSet) -> str:
         with self.store.token_lock(self.client_id, timeout=self._lock_timeout):
-            current = self._load()
-            now = self._clock()
-            if current.refresh_token != seen.refresh_token and now < self.due_at(current):
-                log.debug("exact.token_reused", reason="refreshed by another worker")
-                return current.access_token
-            if now < self.due_at(current):
+            current = self._load()  # re-read: another worker may have refreshed meanwhile
+            if self._usable(current, self._clock()):
+                if current.refresh_token != seen.refresh_token:
+                    log.debug("exact.token_reused", reason="refreshed by another worker")
                 return current.access_token
             return self._refresh_locked(current)
+
+    def _usable(self, tokens: TokenSet, now: float) -> bool:
+        return now < self.due_at(tokens) and now < tokens.expires_at
 
     def _refresh_locked(self, current: TokenSet) -> str:
         """Refresh while holding the token lock; ``current`` was just read from the store."""

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from hfexact.errors import TransientError
 from hfexact.store.crypto import SecretBox
+from hfexact.store.engine import FAST_OPTION
 from hfexact.store.locks import KeyedLocks
 
 
@@ -49,6 +50,7 @@ class StoreBase:
         self, engine: Engine, *, box: SecretBox, clock: Callable[[], float]
     ) -> None:
         self._engine = engine
+        self._fast_engine = engine.execution_options(**{FAST_OPTION: True})
         self._box = box
         self._clock = clock
         self._local_locks = KeyedLocks()
@@ -64,10 +66,17 @@ class StoreBase:
         return self._box.enabled
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        """One transaction, committed on exit; database outages become ``StoreUnavailable``."""
+    def _tx(self, *, durable: bool = True) -> Iterator[Connection]:
+        """One transaction, committed on exit; database outages become ``StoreUnavailable``.
+
+        ``durable=False`` (rate-budget counters) lets the commit skip waiting for the disk: a
+        crash may lose the last updates, which the next response headers correct anyway.
+        """
         try:
-            with self._engine.begin() as conn:
+            engine = self._engine if durable else self._fast_engine
+            with engine.begin() as conn:
+                if not durable and self.dialect == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield conn
         except (OperationalError, InterfaceError) as exc:
             raise StoreUnavailable(f"store unavailable: {type(exc.orig).__name__}") from exc

@@ -39,9 +39,11 @@ class BudgetMixin(StoreBase):
         Windows ``budget`` leaves unknown keep their stored values; within the same window the
         lower remaining count wins (other workers' calls may still be in flight).
         """
-        with self._tx() as conn:
-            merged = arithmetic.merge(self._locked_budget(conn, division), budget)
-            self._write(conn, division, merged)
+        with self._tx(durable=False) as conn:
+            stored = self._locked_budget(conn, division)
+            merged = arithmetic.merge(stored, budget)
+            if merged != stored:
+                self._write(conn, division, merged)
         return merged
 
     def reserve_call(
@@ -52,7 +54,7 @@ class BudgetMixin(StoreBase):
         Returns None when the call may go ahead (also when nothing is known yet), or the epoch
         time until which every worker must wait. ``keep_*`` calls stay in reserve.
         """
-        with self._tx() as conn:
+        with self._tx(durable=False) as conn:
             stored = self._locked_budget(conn, division)
             if stored is None:
                 return None
