@@ -82,6 +82,12 @@ class TestAuthCli:
         assert f"division:         {DIVISION} (stored at login)" in status.stdout
         assert "warning" not in status.stderr
 
+        early = subprocess.run([*HFEXACT, "auth", "refresh"], env=env, capture_output=True,
+                               text=True, timeout=60, check=False)
+        assert early.returncode == 0, early.stderr
+        assert "not refreshed" in early.stdout
+        assert sandbox.token_calls() == 1
+
         store = open_store(exact_env["HFEXACT_STORE_URL"], secret_key=key_file.read_bytes())
         try:
             assert store.load_client_secret("demo") == "demo"

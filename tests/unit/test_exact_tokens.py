@@ -193,3 +193,17 @@ class TestUnauthorized:
         with pytest.raises(AuthorizationLost):
             manager(oauth, store, clock).after_unauthorized("access-0")
         assert oauth.refreshed_with == []
+
+
+class TestHeartbeat:
+    def test_refresh_if_allowed(self, oauth: ScriptedOAuth, store: Store, clock: Clock) -> None:
+        """The heartbeat refreshes only when Exact allows it, and stores the result."""
+        tokens = manager(oauth, store, clock)
+        clock.now = T0 + 500
+        assert not tokens.refresh_if_allowed()
+        clock.now = T0 + 3600
+        assert tokens.refresh_if_allowed()
+        stored = store.load_tokens("app")
+        assert stored is not None
+        assert stored.refresh_token == "refresh-1"
+        assert oauth.refreshed_with == ["refresh-0"]

@@ -66,6 +66,27 @@ def login_cmd(app: AppContext, no_browser: bool, division: int | None, timeout: 
     return 0
 
 
+@auth_group.command("refresh")
+@click.pass_obj
+def refresh_cmd(app: AppContext) -> int:
+    """Refresh the tokens now if Exact allows it (a heartbeat for quiet installations)."""
+    from hfexact.exact.oauth import OAuthClient, OAuthConfig
+    from hfexact.exact.tokens import TokenManager
+
+    settings = app.settings
+    settings.require("exact_client_id")
+    store = open_configured_store(settings)
+    try:
+        tokens = TokenManager(OAuthClient(OAuthConfig.from_settings(settings, store)), store)
+        if tokens.refresh_if_allowed():
+            click.echo(f"refreshed; the access token expires {_when(tokens.current().expires_at)}")
+        else:
+            click.echo("not refreshed: Exact allows a refresh 570 s after the last one")
+    finally:
+        store.close()
+    return 0
+
+
 @auth_group.command("status")
 @click.pass_obj
 def status_cmd(app: AppContext) -> int:

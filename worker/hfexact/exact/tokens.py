@@ -79,6 +79,16 @@ class TokenManager:
             return tokens.access_token
         return self._refresh(seen=tokens)
 
+    def refresh_if_allowed(self) -> bool:
+        """Refresh now if Exact allows it (570 s after the last); a heartbeat keeps an idle
+        connection's refresh token from expiring (30 days unused). Returns whether it did."""
+        with self.store.token_lock(self.client_id, timeout=self._lock_timeout):
+            current = self._load()
+            if self._clock() < current.issued_at + self._min_age:
+                return False
+            self._refresh_locked(current)
+            return True
+
     def after_unauthorized(self, rejected: str) -> str:
         """Exact refused ``rejected`` (401): a token to retry with once, or AuthorizationLost.
 
