@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from hfexact.store.budget import merge, next_midnight_utc, next_minute, reserve, roll
 from hfexact.store.types import Budget
 
@@ -81,3 +84,25 @@ class TestReserve:
     def test_unknown_windows_do_not_block(self) -> None:
         """Nothing known about a window: the call goes ahead."""
         assert reserve(Budget(), NOW) == (Budget(), None)
+
+
+class TestReserveProperties:
+    @given(
+        remaining=st.integers(min_value=0, max_value=70),
+        day_remaining=st.integers(min_value=0, max_value=70),
+        keep=st.integers(min_value=0, max_value=10),
+        attempts=st.integers(min_value=0, max_value=100),
+    )
+    def test_never_grants_more_than_reported(
+        self, remaining: int, day_remaining: int, keep: int, attempts: int
+    ) -> None:
+        """Within one window exactly min(attempts, remaining - keep) calls are granted."""
+        budget = Budget(60, remaining, MINUTE_RESET, 5000, day_remaining, DAY_RESET)
+        granted = 0
+        for _ in range(attempts):
+            budget, wait = reserve(budget, NOW, keep_minute=keep)
+            if wait is None:
+                granted += 1
+            else:
+                assert wait in (MINUTE_RESET, DAY_RESET)
+        assert granted == min(attempts, max(min(remaining - keep, day_remaining), 0))
