@@ -4,6 +4,7 @@ It imports nothing from the rest of ``hfexact``, so a misunderstanding in the wo
 in it. Layout (a thin HTTP shell around an in-memory state guarded by one lock):
 
 - ``server`` / ``cli``: werkzeug threaded server, ``start_sandbox()``, ``hfexact sandbox``.
+- ``tls``: the optional HTTPS mode (a CA and server certificate made per run).
 - ``app``: request routing, authentication, rate limits, faults, response formats.
 - ``oauth``, ``ratelimit``, ``clock``: tokens, fair-use windows, the movable sandbox clock.
 - ``odata``: ``$filter`` (odata-query AST), paging/``$select``/``$orderby``, JSON and Atom output.
