@@ -16,6 +16,7 @@ from tests.integration.test_payments_support import (  # noqa: F401 (fixtures)
     Harness,
     by_code,
     harness_fixture,
+    payments_amqp_fixture,
 )
 from tests.integration.test_processing_samples import (  # noqa: F401 (fixtures)
     DIV,
@@ -40,7 +41,6 @@ from tests.integration.test_processing_samples import (  # noqa: F401 (fixtures)
 
 from hfexact.payments.state import PaymentState
 
-pytest_plugins = ("tests.integration.amqp_fixtures",)
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 

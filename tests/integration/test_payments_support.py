@@ -2,18 +2,27 @@
 
 Invoices are exported by the real ``Processor`` (the processing tests' event builders, the
 Exact sandbox over HTTP, a real store on SQLite and PostgreSQL); bank payments and unmatching
-go through the sandbox's control API; results are published to the real RabbitMQ (a fresh
-prefix in the session's test vhost) and read back from ``<P>.bridge.results``.
+go through the sandbox's control API; results are published to the real RabbitMQ and read
+back from ``<P>.bridge.results``. Every test gets a fresh prefix ``t<hex8>`` on the broker of
+``HFEXACT_TEST_AMQP_URL`` (default: guest on the default vhost); its exchanges and queues are
+deleted afterwards (fresh names are never reused). No vhost is made: that needs
+``rabbitmqctl``, which is slow and fragile when several suites share the broker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pika
+import pika.exceptions
 import pytest
+from tests.integration.amqp_fixtures import AmqpProbe
 from tests.integration.test_processing_samples import (
     DIV,
     DIV2,
@@ -23,6 +32,7 @@ from tests.integration.test_processing_samples import (
     meta,
 )
 
+from hfexact.amqp import topology
 from hfexact.amqp.connection import connect
 from hfexact.config import Settings
 from hfexact.payments.clients import ExactClients
@@ -31,9 +41,6 @@ from hfexact.payments.publish import AmqpResultSink, ResultSink
 from hfexact.processing import Processor
 from hfexact.processing_types import ResultMessage
 from hfexact.store import Binding, Store
-
-if TYPE_CHECKING:
-    from tests.integration.amqp_fixtures import AmqpProbe
 
 #: the poller's "now": after every payment date the tests use
 AFTER = dt.datetime(2026, 12, 10, 12, 0, tzinfo=dt.UTC).timestamp()
@@ -133,19 +140,51 @@ class Crash(BaseException):
     """A process dying (BaseException: no handler in the poller catches it)."""
 
 
+AMQP_URL = os.environ.get("HFEXACT_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def delete_topology(url: str, settings: Settings) -> None:
+    """Remove what a test declared under its fresh prefix (the names are never reused)."""
+    ladder = topology.retry_ladder_ms(settings.retry_base_seconds, settings.retry_max_seconds)
+    plan = topology.plan(settings.amqp_prefix, ladder)
+    with contextlib.suppress(pika.exceptions.AMQPError):
+        connection = pika.BlockingConnection(pika.URLParameters(url))
+        try:
+            channel = connection.channel()
+            for queue in plan.queues:
+                channel.queue_delete(queue.name)
+            for exchange in plan.exchanges:
+                channel.exchange_delete(exchange.name)
+        finally:
+            connection.close()
+
+
+@pytest.fixture(name="payments_amqp")
+def payments_amqp_fixture() -> Iterator[Settings]:
+    """Settings with a fresh topology prefix on the test broker; cleaned up afterwards."""
+    settings = dataclasses.replace(Settings(), amqp_url=AMQP_URL,
+                                   amqp_prefix="t" + uuid.uuid4().hex[:8],
+                                   retry_base_seconds=0.05, retry_max_seconds=0.4)
+    yield settings
+    delete_topology(AMQP_URL, settings)
+
+
 @pytest.fixture(name="harness")
 def harness_fixture(ready: Processor, settings: Settings, store: Store,
-                    control: SandboxControl, amqp_settings: Settings,
-                    amqp_probe: AmqpProbe) -> Iterator[Harness]:
+                    control: SandboxControl, payments_amqp: Settings) -> Iterator[Harness]:
     """Exports through the real processor; limits high enough that the share never binds."""
     control.post("limits", {"minutely": 1000, "daily": 100000, "reset_counters": True})
     for division in (DIV, DIV2):  # forget the 60/minute budget the settings check reported
         store.drop_budget(division)
-    combined = dataclasses.replace(settings, amqp_url=amqp_settings.amqp_url,
-                                   amqp_prefix=amqp_settings.amqp_prefix)
-    harness = Harness(combined, store, ready, control, amqp_probe)
+    combined = dataclasses.replace(settings, amqp_url=payments_amqp.amqp_url,
+                                   amqp_prefix=payments_amqp.amqp_prefix,
+                                   retry_base_seconds=payments_amqp.retry_base_seconds,
+                                   retry_max_seconds=payments_amqp.retry_max_seconds)
+    probe = AmqpProbe(AMQP_URL, payments_amqp.amqp_prefix)
+    harness = Harness(combined, store, ready, control, probe)
     yield harness
     harness.close()
+    probe.close()
 
 
 Clock = Callable[[], float]

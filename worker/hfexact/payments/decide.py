@@ -57,6 +57,8 @@ class Subject:
     credit_note: bool = False  # the HostFact record is a credit invoice
     credited: bool = False  # a credit note settled it in HostFact (not a payment)
     batch_date: dt.date | None = None  # collected in this direct-debit batch
+    #: EntryIDs of entries that book the claim again (the bridge's direct-debit reversals)
+    claims: tuple[str, ...] = ()
 
     @property
     def binding_kind(self) -> str:

@@ -8,8 +8,11 @@ bindings add:
 * ``details.credits`` on a credit invoice's binding: the HostFact id of the invoice it credits
   (that invoice's settlement in Exact is then a credit, not a payment);
 * a done ``sdd_batch`` binding lists the invoice codes it collected (``details.invoices``);
-  its date is ``details.date``, else the date in the batch id (``SDD`` + YYYYMMDD); an invoice
-  with a done ``sdd_reversal`` binding is no longer "paid by the batch".
+  its date is ``details.date``, else the date in the batch id (``SDD`` + YYYYMMDD);
+* a done ``sdd_reversal`` binding (``hostfact_code`` = the invoice code, ``exact_id`` = the
+  general journal entry of the storno): that entry's open item is the invoice's claim booked
+  again, and the invoice is no longer "paid by the batch". Exact's payment terms of bank and
+  journal lines carry no invoice number, so this link comes from the store.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def _credited_ids(bindings: Iterable[Binding]) -> set[str]:
 
 
 def subject_of(binding: Binding, kind: Kind, *, credited: bool = False,
-               batch: dt.date | None = None) -> Subject | None:
+               batch: dt.date | None = None, claims: tuple[str, ...] = ()) -> Subject | None:
     """The watched invoice for a done binding (None when it is not usable)."""
     if binding.state != "done" or not binding.exact_id or binding.division is None:
         return None
@@ -60,6 +63,7 @@ def subject_of(binding: Binding, kind: Kind, *, credited: bool = False,
         division=binding.division, entry_id=binding.exact_id.lower(),
         entry_number=_number(binding.exact_number),
         credit_note=bool(binding.details.get("credit")), credited=credited, batch_date=batch,
+        claims=claims,
     )
 
 
@@ -68,8 +72,13 @@ def load_subjects(store: Store, installation: str, division: int, *,
     """Every exported invoice (and purchase invoice) of an installation in this division."""
     invoices = store.list_bindings(installation, "invoice", "done")
     credited = _credited_ids(invoices)
-    reversed_codes = {b.hostfact_code for b in store.list_bindings(installation, "sdd_reversal",
-                                                                   "done")}
+    reversals = [b for b in store.list_bindings(installation, "sdd_reversal", "done")
+                 if b.exact_id]
+    reversed_codes = {b.hostfact_code for b in reversals}
+    claims: dict[str, tuple[str, ...]] = {}
+    for b in reversals:
+        code = b.hostfact_code or ""
+        claims[code] = (*claims.get(code, ()), str(b.exact_id).lower())
     batch_of: dict[str, dt.date] = {}
     for batch in store.list_bindings(installation, "sdd_batch", "done"):
         day = batch_date(batch)
@@ -77,7 +86,8 @@ def load_subjects(store: Store, installation: str, division: int, *,
         if day is not None:
             batch_of.update({str(code): day for code in codes if code not in reversed_codes})
     subjects = [subject_of(b, "sales", credited=b.hostfact_id in credited,
-                           batch=batch_of.get(b.hostfact_code or ""))
+                           batch=batch_of.get(b.hostfact_code or ""),
+                           claims=claims.get(b.hostfact_code or "", ()))
                 for b in invoices]
     if purchases:
         subjects += [subject_of(b, "purchase")
@@ -94,11 +104,13 @@ class SubjectIndex:
 
     subjects: list[Subject]
     by_entry: dict[str, Subject] = field(default_factory=dict)
+    by_claim: dict[str, Subject] = field(default_factory=dict)
     by_number: dict[tuple[int, int], Subject] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for s in self.subjects:
             self.by_entry[s.entry_id] = s
+            self.by_claim.update(dict.fromkeys(s.claims, s))
             if s.entry_number is not None:
                 self.by_number[(LINE_TYPE[s.kind], s.entry_number)] = s
 
@@ -108,6 +120,9 @@ class SubjectIndex:
             owner = self.by_entry.get(row.transaction_entry_id)
             if owner is not None and LINE_TYPE[owner.kind] == row.line_type:
                 return owner, True
+            claimant = self.by_claim.get(row.transaction_entry_id)
+            if claimant is not None and LINE_TYPE[claimant.kind] == row.line_type:
+                return claimant, False
         if row.invoice_number is not None:
             named = self.by_number.get((row.line_type, row.invoice_number))
             if named is not None:
