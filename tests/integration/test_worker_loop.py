@@ -294,7 +294,7 @@ class TestRedeliveryAndStopping:
         with pytest.raises(AuthorizationLost, match="hfexact auth login"):
             make_worker(amqp_settings, processor).run(burst=True)
         assert len(processor.calls) == 1
-        assert declared.depth(declared.names.exact) == 2
+        declared.wait_depth(declared.names.exact, 2)
         assert declared.depth(declared.names.exact_dead) == 0
 
     def test_sigterm_finishes_the_current_message(
@@ -318,7 +318,7 @@ class TestRedeliveryAndStopping:
             restore()
         assert stats.stopped_because == "signal"
         assert list(processor.effects) == [first]
-        assert declared.depth(declared.names.exact) == 2
+        declared.wait_depth(declared.names.exact, 2)
 
     def test_second_signal_stops_at_once(
         self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor
@@ -342,7 +342,7 @@ class TestRedeliveryAndStopping:
             restore()
         assert time.monotonic() - started < 2.5
         assert "second signal" in stats.stopped_because
-        assert declared.depth(declared.names.exact) == 1
+        declared.wait_depth(declared.names.exact, 1)
 
 
 class TestConnection:

@@ -88,7 +88,7 @@ def connect(url: str, *, name: str = "hfexact") -> Any:
     except pika.exceptions.ProbableAccessDeniedError as exc:
         raise ConfigError([f"RabbitMQ refused access to the vhost at {describe(url)}: {exc}"]) \
             from exc
-    except pika.exceptions.AMQPConnectionError as exc:
+    except (pika.exceptions.AMQPConnectionError, ssl.SSLError, OSError) as exc:
         if _tls_failure(exc):
             raise ConfigError(
                 [f"the TLS certificate of {describe(url)} is not trusted or does not match the "
