@@ -208,3 +208,34 @@ class TestPurchases:
         assert results["CF0011"]["data"]["kind"] == "purchase"
         assert results["CF0012"]["type"] == "payment.partial"
         assert Decimal(results["CF0012"]["data"]["amount_open"]) == Decimal("1000.00")
+
+
+class TestRateBudget:
+    def test_exports_keep_their_share_of_the_minute(self, harness: Harness) -> None:
+        """With Exact's 60 a minute, the poller takes at most 6 and never the last 54: after
+        exports used more, it skips the division until the next minute."""
+        harness.control.post("limits", {"minutely": 60, "daily": 5000, "reset_counters": True})
+        harness.store.drop_budget(DIV)
+        clock = harness.follow_sandbox_clock()
+        harness.follow_sandbox_clock(61 - clock() % 60)  # one second into a fresh minute
+        n = 0
+        while (budget := harness.store.get_budget(DIV)) is None or (
+                budget.minute_remaining or 60) > 54:
+            n += 1
+            harness.book(n)
+        harness.pay(1, "121.00", "2026-11-27")
+        sync = f"GET /api/v1/{DIV}/sync/Cashflow/PaymentTerms"
+        before = harness.control.state()["counters"]["calls"].get(sync, 0)
+        report = harness.poll()
+        division = next(d for d in report.divisions if d.division == DIV)
+        assert "kept for exports" in division.skipped
+        assert division.exact_calls == 0
+        assert harness.control.state()["counters"]["calls"].get(sync, 0) == before
+        assert harness.published() == []
+
+        harness.follow_sandbox_clock(60)  # the next minute: room again
+        report = harness.poll()
+        division = next(d for d in report.divisions if d.division == DIV)
+        assert (division.skipped, division.exact_calls) == ("", 1)
+        assert harness.control.state()["counters"]["calls"].get(sync, 0) == before + 1
+        assert [r["type"] for r in harness.published()] == ["payment.matched"]

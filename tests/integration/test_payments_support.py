@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -57,6 +58,8 @@ class Harness:
         self.control = control
         self.probe = probe
         self.now = AFTER
+        #: the poller's clock (``now`` unless a test follows the sandbox's clock)
+        self.clock: Callable[[], float] = lambda: self.now
         self.clients = ExactClients(settings, store)
         self.connection = connect(settings.amqp_url, name="payments test")
         probe.declare(settings)
@@ -95,9 +98,21 @@ class Harness:
         return self.control.post("unmatch", {"division": DIV, "invoice_number": self.number(n)})
 
     # -- the poller ------------------------------------------------------------------------
+    def follow_sandbox_clock(self, advance: float = 0.0) -> Callable[[], float]:
+        """Poller and Exact client on the sandbox's clock (moved ``advance`` seconds)."""
+        offset = float(self.control.post("clock", {"advance": advance})["offset"])
+
+        def clock() -> float:
+            return time.time() + offset
+
+        self.clients.close()
+        self.clients = ExactClients(self.settings, self.store, clock=clock)
+        self.clock = clock
+        return clock
+
     def poller(self, sink: ResultSink | None = None) -> Poller:
         return Poller(self.settings, self.store, self.clients, sink or self.sink,
-                      clock=lambda: self.now)
+                      clock=self.clock)
 
     def poll(self, sink: ResultSink | None = None) -> PollReport:
         return self.poller(sink).poll()
