@@ -1,0 +1,248 @@
+"""``hfexact demo``: the whole product on one machine, start to finish, then cleaned up.
+
+HostFact stand-in (sample company) -> hooks -> outbox -> ``relay.php`` -> RabbitMQ -> worker ->
+Exact sandbox; then bank payments in the sandbox (full, partial, overpaid, a purchase invoice;
+the direct-debit batch pays its invoices on the batch date) -> payment poller -> RabbitMQ ->
+``results.php`` -> HostFact. It ends with a table of every HostFact record, its Exact account
+code or entry number and its payment state in HostFact, the counts and the time taken.
+
+Needs RabbitMQ (``HFEXACT_AMQP_URL``, default the local broker) and PHP with the bridge's
+packages; everything else it makes itself in a temporary directory, with a fresh queue prefix,
+and removes again, so it can run any number of times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from hfexact.cli import AppContext
+from hfexact.demo_php import PHP_BRIDGE, DemoStepFailed
+from hfexact.demo_report import Counts, Row, build_rows, count, counts_table, table
+from hfexact.demo_world import DemoConfig, DemoWorld
+from hfexact.errors import BridgeError, ConfigError
+from hfexact.store import Binding
+
+FULL_PAYMENTS = 30
+#: the output's width when it is not a terminal (the table needs about this much)
+WIDTH = 120
+
+
+@dataclass(frozen=True)
+class Payment:
+    kind: str  # sales | purchase
+    code: str
+    entry_number: int
+    amount: str
+    date: str
+    how: str  # full | partial | overpaid
+
+
+@dataclass
+class DemoOutcome:
+    rows: list[Row]
+    counts: Counts
+    elapsed: float
+    made: dict[str, Any]
+    payments: list[Payment]
+    hostfact: dict[str, Any]
+    sandbox: dict[str, Any]
+    bindings: dict[str, list[Binding]]
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_payments(report: Mapping[str, Any], bindings: Mapping[str, Sequence[Binding]],
+                  today: dt.date, *, full: int = FULL_PAYMENTS) -> list[Payment]:
+    """The bank feed of the demo: one part payment, one overpayment, ``full`` payments in
+    full, and the first purchase invoice paid; invoices in the direct-debit batch and the
+    credited one are left to the batch and the credit note."""
+    numbers = {b.hostfact_id: int(b.exact_number) for b in bindings.get("invoice", ())
+               if b.state == "done" and b.exact_number}
+
+    def pay_date(invoice_date: str) -> str:
+        return min(dt.date.fromisoformat(invoice_date) + dt.timedelta(days=7), today).isoformat()
+
+    open_sales = [i for i in report["invoices"]
+                  if str(i["Status"]) == "2" and not i.get("SDDBatchID")
+                  and str(i["Identifier"]) in numbers]
+    open_sales.sort(key=lambda i: str(i["InvoiceCode"]))
+    plan: list[Payment] = []
+    for n, invoice in enumerate(open_sales[: full + 2]):
+        total = Decimal(str(invoice["AmountIncl"]))
+        how, amount = "full", total
+        if n == 0:
+            how, amount = "partial", (total / 2).quantize(Decimal("0.01"))
+        elif n == 1:
+            how, amount = "overpaid", total + Decimal("10.00")
+        plan.append(Payment("sales", str(invoice["InvoiceCode"]),
+                            numbers[str(invoice["Identifier"])], f"{amount:.2f}",
+                            pay_date(str(invoice["Date"])), how))
+    purchases = sorted((p for p in report["purchase_invoices"]
+                        if str(p["Identifier"]) in _purchase_ids(bindings)),
+                       key=lambda p: str(p["CreditInvoiceCode"]))
+    if purchases:
+        p = purchases[0]
+        plan.append(Payment("purchase", str(p["CreditInvoiceCode"]),
+                            _purchase_ids(bindings)[str(p["Identifier"])],
+                            f"{Decimal(str(p['AmountIncl'])):.2f}", pay_date(str(p["Date"])),
+                            "full"))
+    return plan
+
+
+def _purchase_ids(bindings: Mapping[str, Sequence[Binding]]) -> dict[str, int]:
+    return {b.hostfact_id: int(b.exact_number) for b in bindings.get("purchase_invoice", ())
+            if b.state == "done" and b.exact_number}
+
+
+Progress = Callable[[str], None]
+
+
+def run_demo(world: DemoWorld, progress: Progress) -> DemoOutcome:
+    """Run the whole story in ``world`` (which the caller closes)."""
+    started = time.monotonic()
+    steps: list[tuple[str, float]] = []
+    facts: dict[str, Any] = {}
+    last = [started]
+
+    def step(label: str) -> None:
+        now = time.monotonic()
+        if steps:
+            steps[-1] = (steps[-1][0], now - last[0])
+        last[0] = now
+        steps.append((label, 0.0))
+        progress(label)
+
+    world.start(step)
+    hostfact = world.hostfact()
+
+    step(f"creating the sample company in HostFact ({world.config.invoices} invoices)")
+    made = hostfact.build_company(invoices=world.config.invoices, today=world.config.today)
+
+    step("relaying HostFact's events to RabbitMQ (php bin/relay.php --once)")
+    relay = hostfact.relay()
+    facts["relay"] = relay.stderr.strip().splitlines()[-1:] if relay.stderr else []
+
+    step("exporting to Exact (hfexact worker --burst)")
+    stats = world.work()
+    facts["worker"] = dict(stats.outcomes)
+    left = world.queue_depths()
+    if left[world.settings.amqp_prefix + ".exact"]:
+        raise DemoStepFailed(f"the worker stopped with events still queued: {left}")
+
+    step("the accountant processes the entries; the bank feed arrives in Exact")
+    world.process_entries()
+    today = _today(world)
+    bindings = {kind: world.bindings(kind) for kind in
+                ("debtor", "creditor", "invoice", "purchase_invoice", "sdd_batch")}
+    payments = plan_payments(hostfact.report(), bindings, today)
+    for payment in payments:
+        world.bank_payment(payment.entry_number, payment.amount, payment.date)
+
+    step("reading payments from Exact (hfexact payments poll)")
+    poll = world.poll_payments()
+    if poll.errors:
+        raise DemoStepFailed("the payment poll failed: " + "; ".join(poll.errors))
+    facts["poll"] = {"results": poll.results, "exact_calls": poll.exact_calls}
+
+    step("applying the results in HostFact (php bin/results.php --once)")
+    hostfact.results()
+
+    step("collecting what happened")
+    report = hostfact.report()
+    rows = build_rows(report, bindings)
+    counts = count(rows, world.dead_letters())
+    sandbox = world.sandbox_state()
+    facts["exact_calls"] = sum(int(v) for v in sandbox["counters"]["calls"].values())
+    steps[-1] = (steps[-1][0], time.monotonic() - last[0])
+    return DemoOutcome(rows=rows, counts=counts, elapsed=time.monotonic() - started, made=made,
+                       payments=payments, hostfact=report, sandbox=sandbox, bindings=bindings,
+                       steps=steps, facts=facts)
+
+
+def _today(world: DemoWorld) -> dt.date:
+    if world.config.today:
+        return dt.date.fromisoformat(world.config.today)
+    return dt.datetime.now(dt.UTC).date()
+
+
+def run_and_print(world: DemoWorld, console: Console) -> DemoOutcome:
+    counter = [0]
+
+    def progress(label: str) -> None:
+        counter[0] += 1
+        console.print(f"[bold cyan]{counter[0]:>2}.[/] {label}", highlight=False)
+
+    outcome = run_demo(world, progress)
+    console.print()
+    console.print(table(outcome.rows))
+    extra = {"Exact calls": outcome.facts.get("exact_calls", "?"),
+             "payments registered in Exact": len(outcome.payments),
+             "payment results published": outcome.facts.get("poll", {}).get("results", "?")}
+    console.print(counts_table(outcome.counts, outcome.elapsed, extra))
+    return outcome
+
+
+@click.command("demo")
+@click.option("--invoices", type=click.IntRange(10, 500), default=50, show_default=True,
+              help="How many sales invoices the sample company sends.")
+@click.option("--keep", is_flag=True, help="Keep the demo's directory (logs, databases).")
+@click.option("--php-bridge", "php_bridge", type=click.Path(file_okay=False, exists=True,
+              path_type=Path), default=PHP_BRIDGE, show_default=True,
+              help="The php-bridge directory of this checkout.")
+@click.pass_obj
+def demo_cmd(app: AppContext, invoices: int, keep: bool, php_bridge: Path) -> int:
+    """Run the whole bridge on this machine with sample data, show the outcome, clean up."""
+    console = Console(highlight=False)
+    if not console.is_terminal:  # a pipe or a log: wide enough for the table's every column
+        console = Console(highlight=False, width=WIDTH)
+    try:
+        base = app.settings
+    except ConfigError as exc:
+        console.print("[red]error:[/] the configuration has problems:\n  - "
+                      + "\n  - ".join(exc.problems))
+        return 2
+    world = DemoWorld(base, DemoConfig(invoices=invoices, php_bridge=php_bridge, keep=keep))
+    console.print(f"[bold]hostfact-exact-bridge demo[/] in {world.directory}, queue prefix "
+                  f"{world.prefix}, broker {_broker(base.amqp_url)}")
+    try:
+        outcome = run_and_print(world, console)
+    except (BridgeError, OSError) as exc:
+        console.print(f"[red]demo failed:[/] {_words(exc)}")
+        for line in world.log_tail():
+            console.print(f"  log: {line[:300]}", markup=False)
+        return 1
+    finally:
+        problems = world.close()
+        for problem in problems:
+            console.print(f"[yellow]cleanup:[/] {problem}")
+        console.print("kept " + str(world.directory) if keep else "cleaned up", style="dim")
+    if outcome.counts.dead_letters:
+        console.print(f"[red]{outcome.counts.dead_letters} dead letters[/]: see `hfexact dlq "
+                      "list` in a real installation")
+        return 1
+    if outcome.counts.exported != outcome.counts.records:
+        console.print("[red]not every record reached Exact[/]")
+        return 1
+    console.print(f"[green]done[/] in {outcome.elapsed:.1f} s")
+    return 0
+
+
+def _broker(url: str) -> str:
+    from hfexact.amqp.connection import describe
+
+    return describe(url)
+
+
+def _words(exc: BaseException) -> str:
+    if isinstance(exc, ConfigError):
+        return "; ".join(exc.problems)
+    return str(exc) or type(exc).__name__
