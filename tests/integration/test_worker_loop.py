@@ -8,18 +8,32 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pika
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 if TYPE_CHECKING:
     from tests.integration.amqp_fixtures import AmqpProbe, AmqpVhost, RecordingProcessor
 
+from tests.fixtures.exact import sandbox_login
+from tests.fixtures.sandbox import (  # noqa: F401 - fixtures sandbox and sandbox_server
+    DIVISION,
+    SandboxControl,
+    sandbox_fixture,
+    sandbox_server_fixture,
+)
+
 from hfexact.amqp import failures as f
+from hfexact.cli import main
 from hfexact.config import Settings
 from hfexact.errors import AuthorizationLost
+from hfexact.status_cli import collect
+from hfexact.store import open_store
 from hfexact.worker_loop import Worker
 
 pytest_plugins = ("tests.integration.amqp_fixtures",)
@@ -384,3 +398,68 @@ class TestConnection:
         results = declared.wait_for(declared.names.bridge_results, 1)
         assert {r.properties.message_id for r in results} == {f"res-{mid}"}
         assert declared.depth(declared.names.exact) == 0
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples" / "valid"
+
+
+class TestWorkerCommand:
+    """`hfexact worker` wired to the real processor, store and Exact sandbox."""
+
+    @pytest.fixture
+    def env(self, amqp_settings: Settings, sandbox: SandboxControl, tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+        env = {
+            "HFEXACT_AMQP_URL": amqp_settings.amqp_url,
+            "HFEXACT_AMQP_PREFIX": amqp_settings.amqp_prefix,
+            "HFEXACT_RETRY_BASE_SECONDS": "0.05", "HFEXACT_RETRY_MAX_SECONDS": "0.4",
+            "HFEXACT_MAX_ATTEMPTS": "3",
+            "HFEXACT_STORE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+            "HFEXACT_EXACT_BASE_URL": sandbox.base_url,
+            "HFEXACT_EXACT_CLIENT_ID": "demo", "HFEXACT_EXACT_CLIENT_SECRET": "demo",
+            "HFEXACT_EXACT_REDIRECT_URI": "http://127.0.0.1:0/callback",
+            "HFEXACT_EXACT_DIVISION": str(DIVISION),
+            "HFEXACT_LOG_FORMAT": "json", "HFEXACT_CONFIG": "",
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        saved = structlog.get_config()  # the command configures logging for the process
+        yield env
+        structlog.configure(**saved)
+
+    def test_burst_processes_events_and_records_activity(
+        self, env: dict[str, str], declared: AmqpProbe, sandbox: SandboxControl,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Settings then a debtor: both answered on <P>.results; status shows the success."""
+        settings = Settings.from_env(env)
+        store = open_store(settings.store_url)
+        sandbox_login(settings, store, sandbox)
+        store.close()
+        for path in ("settings.changed/design-defaults.json",
+                     "debtor.upserted/dutch-bv-with-vat-and-kvk.json"):
+            event = json.loads((EXAMPLES / path).read_text())
+            declared.publish_event(event["type"], event, message_id=event["id"])
+        assert main(["worker", "--burst"]) in (0, None)
+        results = declared.wait_for(declared.names.bridge_results, 2)
+        assert sorted(r.routing_key for r in results) == ["export.succeeded",
+                                                          "settings.validated"]
+        assert declared.depth(declared.names.exact) == 0
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+                 if line.startswith("{")]
+        processed = [line for line in lines if line["event"] == "event.processed"]
+        assert [p["outcome"] for p in processed] == ["done", "done"]
+        report = collect(settings)
+        assert set(report["last_success"]) == {"settings.changed", "debtor.upserted"}
+
+    def test_lost_authorization_exits_3_and_keeps_the_event(
+        self, env: dict[str, str], declared: AmqpProbe, capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Without Exact tokens the worker stops with exit code 3 and the login hint."""
+        event = json.loads((EXAMPLES / "settings.changed/design-defaults.json").read_text())
+        declared.publish_event(event["type"], event, message_id=event["id"])
+        with pytest.raises(SystemExit) as exited:
+            main(["worker", "--burst"])
+        assert exited.value.code == 3
+        assert "hfexact auth login" in capsys.readouterr().err
+        declared.wait_depth(declared.names.exact, 1)

@@ -73,6 +73,18 @@ class Processor(Protocol):
     def process(self, body: bytes, meta: MessageMeta) -> Outcome: ...
 
 
+@dataclass(frozen=True)
+class Settled:
+    """How one event ended, for the activity record (``hfexact status``'s last success)."""
+
+    event_id: str | None
+    event_type: str
+    outcome: str
+    hostfact_code: str | None
+    exact_id: str | None
+    duration_ms: float
+
+
 @dataclass
 class RunStats:
     """What one ``Worker.run`` did."""
@@ -95,6 +107,7 @@ class Worker:
         idle_seconds: float = 1.0,
         declare_topology: bool = True,
         logger: Any = None,
+        on_settled: Callable[[Settled], None] | None = None,
     ) -> None:
         self.settings = settings
         self.processor = processor
@@ -107,6 +120,7 @@ class Worker:
         self._idle_seconds = idle_seconds
         self._declare = declare_topology
         self._log = logger or get_logger("hfexact.worker")
+        self._on_settled = on_settled
         self._stop_requested = False
         self._stop_now = False
         self.stats = RunStats()
@@ -221,8 +235,11 @@ class Worker:
                              redelivered=delivery.redelivered, attempts=attempts_of(headers))
 
         def done(event: str, label: str, level: str = "info", **kw: Any) -> str:
-            getattr(log, level)(event, outcome=label,
-                                duration_ms=round((time.monotonic() - started) * 1000, 1), **kw)
+            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            getattr(log, level)(event, outcome=label, duration_ms=duration_ms, **kw)
+            self._settled(Settled(props.message_id,
+                                  str(kw.get("event_type") or props.type or routing_key), label,
+                                  kw.get("hostfact_code"), kw.get("exact_id"), duration_ms))
             return label
 
         size = len(delivery.body)
@@ -283,6 +300,14 @@ class Worker:
         return done("event.processed", outcome.status, event_type=outcome.event_type or
                     props.type or routing_key, hostfact_code=outcome.hostfact_code,
                     exact_id=outcome.exact_id, results=len(outcome.results))
+
+    def _settled(self, settled: Settled) -> None:
+        if self._on_settled is None:
+            return
+        try:
+            self._on_settled(settled)
+        except Exception as exc:  # noqa: BLE001 - bookkeeping must not stop the loop
+            self._log.warning("worker.activity_not_recorded", error=repr(exc))
 
     def _transient(
         self, exc: TransientError, delivery: Delivery, routing_key: str, consumer: Consumer,
