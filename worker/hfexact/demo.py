@@ -198,9 +198,19 @@ def run_and_print(world: DemoWorld, console: Console) -> DemoOutcome:
 @click.option("--php-bridge", "php_bridge", type=click.Path(file_okay=False, exists=True,
               path_type=Path), default=PHP_BRIDGE, show_default=True,
               help="The php-bridge directory of this checkout.")
-@click.pass_obj
-def demo_cmd(app: AppContext, invoices: int, keep: bool, php_bridge: Path) -> int:
-    """Run the whole bridge on this machine with sample data, show the outcome, clean up."""
+@click.pass_context
+def demo_cmd(ctx: click.Context, invoices: int, keep: bool, php_bridge: Path) -> None:
+    """Run the whole bridge on this machine with sample data, show the outcome, clean up.
+
+    Exit 0 when every record reached Exact and nothing was dead-lettered; 1 when a step failed
+    (the message says which and what to do); 2 when the configuration has problems.
+    """
+    code = _demo(ctx.obj, invoices, keep, php_bridge)
+    if code:
+        ctx.exit(code)
+
+
+def _demo(app: AppContext, invoices: int, keep: bool, php_bridge: Path) -> int:
     console = Console(highlight=False)
     if not console.is_terminal:  # a pipe or a log: wide enough for the table's every column
         console = Console(highlight=False, width=WIDTH)
