@@ -44,14 +44,12 @@ from hfexact.amqp.failures import (
     Failure,
     attempts_of,
     backoff_seconds,
-    bucket_for,
     crash_failure,
-    dead_letter_headers,
     delay_until_ms,
     failure_from_error,
-    retry_headers,
 )
-from hfexact.amqp.publisher import Publisher, PublishFailed, json_bytes, properties
+from hfexact.amqp.publisher import Publisher, PublishFailed
+from hfexact.amqp.settle import Settler
 from hfexact.config import Settings
 from hfexact.errors import (
     AuthorizationLost,
@@ -62,7 +60,7 @@ from hfexact.errors import (
     TransientError,
 )
 from hfexact.logs import get_logger
-from hfexact.processing_types import MessageMeta, Outcome, ResultMessage
+from hfexact.processing_types import MessageMeta, Outcome
 
 #: longest single pause while the only division's budget is spent (then one message is tried)
 MAX_PAUSE_SECONDS = 60.0
@@ -155,6 +153,7 @@ class Worker:
         failures = 0
         try:
             while True:
+                handled_before = self.stats.handled
                 try:
                     self._session(runner, burst=burst, max_messages=max_messages)
                     return self.stats
@@ -165,12 +164,15 @@ class Worker:
                     if self._stop_requested:
                         self.stats.stopped_because = "signal (connection lost while stopping)"
                         return self.stats
-                    failures += 1
+                    failures = 1 if self.stats.handled > handled_before else failures + 1
                     self.stats.reconnects += 1
                     wait = backoff_seconds(failures, 1.0, RECONNECT_MAX_SECONDS)
                     self._log.warning("worker.connection_lost", error=repr(exc),
                                       retry_in_seconds=round(wait, 1))
                     self._sleep(wait)
+                    if self._stop_requested:
+                        self.stats.stopped_because = "signal (while reconnecting)"
+                        return self.stats
         finally:
             runner.close()
 
@@ -185,7 +187,8 @@ class Worker:
             if self._declare:
                 topology.declare(connection.channel(), self.names.prefix,
                                  retry_delays_ms=self.ladder)
-            publisher = Publisher(connection.channel())
+            settler = Settler(Publisher(connection.channel()), self.names, self.ladder,
+                              self._clock)
             inspector = connection.channel()
             consumer = Consumer(connection, self.names.exact, prefetch=self._prefetch)
             self._log.info("worker.started", queue=self.names.exact, burst=burst)
@@ -198,7 +201,7 @@ class Worker:
                         self.stats.stopped_because = "drained"
                         return
                     continue
-                label = self._handle(delivery, consumer, publisher, runner)
+                label = self._handle(delivery, consumer, settler, runner)
                 self.stats.handled += 1
                 self.stats.outcomes[label] += 1
                 if max_messages is not None and self.stats.handled >= max_messages:
@@ -225,7 +228,7 @@ class Worker:
 
     # -- one message ---------------------------------------------------------------------------
     def _handle(
-        self, delivery: Delivery, consumer: Consumer, publisher: Publisher, runner: SerialRunner
+        self, delivery: Delivery, consumer: Consumer, settler: Settler, runner: SerialRunner
     ) -> str:
         started = time.monotonic()
         props = delivery.properties
@@ -247,10 +250,8 @@ class Worker:
             failure = Failure("contract", f"message body is {size} bytes, over the limit of "
                               f"{self.settings.max_message_bytes}; it was not parsed",
                               {"body": [f"too large: {size} bytes"]})
-            self._dead_letter(publisher, delivery, routing_key, failure, attempts_of(headers))
-            consumer.ack(delivery)
-            return done("event.dead_lettered", "dead_lettered", "warning", error="contract",
-                        reason=failure.reason)
+            return self._dead(delivery, routing_key, failure, attempts_of(headers), consumer,
+                              settler, done)
 
         meta = MessageMeta(message_id=props.message_id, content_type=props.content_type,
                            routing_key=routing_key, headers=headers,
@@ -261,14 +262,11 @@ class Worker:
         try:
             outcome = future.result()
         except PermanentError as exc:
-            failure = failure_from_error(exc)
-            self._dead_letter(publisher, delivery, routing_key, failure, attempts_of(headers))
-            self._publish_results(publisher, props.message_id, getattr(exc, "results", ()))
-            consumer.ack(delivery)
-            return done("event.dead_lettered", "dead_lettered", "warning", error=exc.kind,
-                        reason=failure.reason, hostfact_code=failure.hostfact_code)
+            settler.results(props.message_id, getattr(exc, "results", ()))  # export.failed
+            return self._dead(delivery, routing_key, failure_from_error(exc),
+                              attempts_of(headers), consumer, settler, done)
         except RateLimited as exc:
-            return self._rate_limited(exc, delivery, routing_key, consumer, publisher, done)
+            return self._rate_limited(exc, delivery, routing_key, consumer, settler, done)
         except AuthorizationLost:
             consumer.requeue(delivery)
             done("worker.authorization_lost", "requeued", "error",
@@ -279,27 +277,34 @@ class Worker:
             done("worker.config_error", "requeued", "error", reason=str(exc))
             raise
         except TransientError as exc:
-            return self._transient(exc, delivery, routing_key, consumer, publisher, done)
+            return self._transient(exc, delivery, routing_key, consumer, settler, done)
         except BridgeError as exc:
-            failure = failure_from_error(exc)
-            self._dead_letter(publisher, delivery, routing_key, failure, attempts_of(headers))
-            consumer.ack(delivery)
-            return done("event.dead_lettered", "dead_lettered", "warning", error=exc.kind,
-                        reason=failure.reason)
+            return self._dead(delivery, routing_key, failure_from_error(exc),
+                              attempts_of(headers), consumer, settler, done)
         except Exception as exc:  # noqa: BLE001 - a bug or poison message: dead-letter, go on
             failure = crash_failure(exc)
-            self._dead_letter(publisher, delivery, routing_key, failure, attempts_of(headers))
-            consumer.ack(delivery)
-            return done("event.crashed", "crashed", "error", error="crash",
-                        reason=failure.reason, where=failure.messages["traceback"][-1:])
+            return self._dead(delivery, routing_key, failure, attempts_of(headers), consumer,
+                              settler, done, event="event.crashed", label="crashed",
+                              where=failure.messages["traceback"][-1:])
         try:
-            self._publish_results(publisher, props.message_id, outcome.results)
+            settler.results(props.message_id, outcome.results)
         except PublishFailed as exc:
-            return self._transient(exc, delivery, routing_key, consumer, publisher, done)
+            return self._transient(exc, delivery, routing_key, consumer, settler, done)
         consumer.ack(delivery)
         return done("event.processed", outcome.status, event_type=outcome.event_type or
                     props.type or routing_key, hostfact_code=outcome.hostfact_code,
                     exact_id=outcome.exact_id, results=len(outcome.results))
+
+    @staticmethod
+    def _dead(delivery: Delivery, routing_key: str, failure: Failure, attempts: int,
+              consumer: Consumer, settler: Settler, done: Callable[..., str], *,
+              event: str = "event.dead_lettered", label: str = "dead_lettered",
+              **log: Any) -> str:
+        settler.dead_letter(delivery, routing_key, failure, attempts)
+        consumer.ack(delivery)
+        return done(event, label, "error" if label == "crashed" else "warning",
+                    error=failure.kind, reason=failure.reason,
+                    hostfact_code=failure.hostfact_code, **log)
 
     def _settled(self, settled: Settled) -> None:
         if self._on_settled is None:
@@ -311,34 +316,30 @@ class Worker:
 
     def _transient(
         self, exc: TransientError, delivery: Delivery, routing_key: str, consumer: Consumer,
-        publisher: Publisher, done: Callable[..., str],
+        settler: Settler, done: Callable[..., str],
     ) -> str:
         failure = failure_from_error(exc)
         attempt = attempts_of(delivery.headers) + 1
         if attempt >= self.settings.max_attempts:
             failure = Failure(failure.kind, f"gave up after {attempt} attempts: {failure.reason}",
                               failure.messages, failure.hostfact_code)
-            self._dead_letter(publisher, delivery, routing_key, failure, attempt)
-            consumer.ack(delivery)
-            return done("event.dead_lettered", "dead_lettered", "warning", error=exc.kind,
-                        reason=failure.reason)
+            return self._dead(delivery, routing_key, failure, attempt, consumer, settler, done)
         delay_ms = round(1000 * backoff_seconds(attempt, self.settings.retry_base_seconds,
                                                 self.settings.retry_max_seconds))
         delay_ms = max(1, min(delay_ms, self.ladder[-1]))
-        self._retry(publisher, delivery, routing_key, failure, attempt, delay_ms,
-                    rate_limited=False)
+        settler.retry(delivery, routing_key, failure, attempt, delay_ms, rate_limited=False)
         consumer.ack(delivery)
         return done("event.retry_scheduled", "retry_scheduled", "info", error=exc.kind,
                     reason=failure.reason, attempt=attempt, delay_ms=delay_ms)
 
     def _rate_limited(
         self, exc: RateLimited, delivery: Delivery, routing_key: str, consumer: Consumer,
-        publisher: Publisher, done: Callable[..., str],
+        settler: Settler, done: Callable[..., str],
     ) -> str:
         now = self._clock()
         delay_ms = delay_until_ms(exc.retry_at, now, self.ladder)
-        self._retry(publisher, delivery, routing_key, failure_from_error(exc),
-                    attempts_of(delivery.headers), delay_ms, rate_limited=True)
+        settler.retry(delivery, routing_key, failure_from_error(exc),
+                      attempts_of(delivery.headers), delay_ms, rate_limited=True)
         consumer.ack(delivery)
         label = done("event.rate_limited", "rate_limited", "info", division=exc.division,
                      delay_ms=delay_ms)
@@ -353,39 +354,3 @@ class Worker:
         if self.settings.exact_division is not None:
             known.add(self.settings.exact_division)
         return division is None or known == {division}
-
-    # -- publishing ----------------------------------------------------------------------------
-    def _dead_letter(self, publisher: Publisher, delivery: Delivery, routing_key: str,
-                     failure: Failure, attempts: int) -> None:
-        headers = dead_letter_headers(delivery.headers, failure, attempts=attempts,
-                                      now=self._clock(), routing_key=routing_key,
-                                      exchange=delivery.exchange)
-        publisher.publish(self.names.dead, self.names.exact, delivery.body,
-                          self._copy_props(delivery, headers))
-
-    def _retry(self, publisher: Publisher, delivery: Delivery, routing_key: str,
-               failure: Failure, attempts: int, delay_ms: int, *, rate_limited: bool) -> None:
-        headers = retry_headers(delivery.headers, failure, attempts=attempts, now=self._clock(),
-                                routing_key=routing_key, exchange=delivery.exchange,
-                                rate_limited=rate_limited)
-        queue = self.names.retry_queue(bucket_for(delay_ms, self.ladder))
-        publisher.publish(self.names.retry_exchange, queue, delivery.body,
-                          self._copy_props(delivery, headers, expiration_ms=delay_ms))
-
-    @staticmethod
-    def _copy_props(delivery: Delivery, headers: dict[str, Any], *,
-                    expiration_ms: int | None = None) -> Any:
-        p = delivery.properties
-        return properties(message_id=p.message_id, type=p.type, content_type=p.content_type,
-                          headers=headers, expiration_ms=expiration_ms, timestamp=p.timestamp,
-                          app_id=p.app_id, content_encoding=p.content_encoding,
-                          correlation_id=p.correlation_id)
-
-    def _publish_results(self, publisher: Publisher, event_id: str | None,
-                         results: tuple[ResultMessage, ...] | Any) -> None:
-        for result in results or ():
-            publisher.publish(
-                self.names.results, result.type, json_bytes(result.body),
-                properties(message_id=result.message_id, type=result.type,
-                           headers={"x-hfexact-event-id": event_id} if event_id else None),
-            )
