@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from hfexact import crashpoints
 from hfexact.config import Settings
 from hfexact.contract import domain as d
 from hfexact.contract import parse_event
@@ -91,11 +92,13 @@ class Processor:
         env = parse_event(body, max_bytes=self.settings.max_message_bytes,
                           allowed_types=d.EVENT_TYPES)
         try:
-            return self._dispatch(self._context(env))
+            outcome = self._dispatch(self._context(env))
         except PermanentError as exc:
             # the worker loop publishes these before it dead-letters the event
             exc.results = self.failure_results(body, exc)  # type: ignore[attr-defined]
             raise
+        crashpoints.reached("after_commit")  # test-only fault hook, inert unless armed
+        return outcome
 
     def failure_results(self, body: bytes, error: PermanentError) -> tuple[ResultMessage, ...]:
         """The result to publish when ``error`` dead-letters this event (may be empty).

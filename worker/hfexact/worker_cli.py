@@ -7,10 +7,12 @@ login``), 143 stopped at once by a second signal.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
 
+from hfexact import crashpoints
 from hfexact.config import Settings
 from hfexact.logs import configure, get_logger
 from hfexact.worker_loop import Settled, Worker
@@ -27,6 +29,9 @@ def worker_cmd(app: Any, burst: bool, max_messages: int | None) -> None:
     settings: Settings = app.settings
     configure(settings.log_format, settings.log_level)
     log = get_logger("hfexact.worker")
+    # test-only fault hook: HFEXACT_CRASH_AT arms kill -9 points (never set in production)
+    if crashpoints.arm_from(os.environ):
+        log.warning("worker.crash_points_armed", points=os.environ.get("HFEXACT_CRASH_AT"))
     from hfexact.processing import build_processor
 
     processor = build_processor(settings)

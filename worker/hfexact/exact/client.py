@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
+from hfexact import crashpoints
 from hfexact.config import Settings
 from hfexact.errors import RateLimited, TransientError
 from hfexact.exact import odata
@@ -209,6 +210,8 @@ class ExactClient:
             sent["Content-Type"] = "application/json"
         sent.update(headers or {})
         started = time.monotonic()
+        if method != "GET":
+            crashpoints.reached("before_call")  # test-only fault hook, inert unless armed
         try:
             response = self._session.request(
                 method, url, data=data, headers=sent, timeout=self._timeout,
@@ -221,4 +224,6 @@ class ExactClient:
             self.calls += 1
         log.debug("exact.called", endpoint=endpoint, status=response.status_code,
                   ms=round((time.monotonic() - started) * 1000, 1))
+        if method != "GET" and response.status_code < 300:
+            crashpoints.reached("after_call")  # test-only fault hook, inert unless armed
         return response

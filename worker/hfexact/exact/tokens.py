@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from hfexact import crashpoints
 from hfexact.errors import AuthorizationLost, TransientError
 from hfexact.exact.oauth import OAuthClient
 from hfexact.logs import get_logger
@@ -141,6 +142,7 @@ class TokenManager:
         with self._guard:
             self._unsaved = new
             self._persist(new)
+        crashpoints.reached("after_token_saved")  # test-only fault hook, inert unless armed
         log.info("exact.token_refreshed", client_id=self.client_id,
                  expires_in=round(new.expires_at - self._clock()))
         return new.access_token
