@@ -70,7 +70,8 @@ def show_cmd(app: Any, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(plan.as_dict(), indent=2))
         return
-    table = Table("kind", "name", "arguments / binding")
+    table = Table("kind", "name")
+    table.add_column("arguments / binding", overflow="fold")
     for ex in plan.exchanges:
         table.add_row(f"{ex.type} exchange", ex.name, "durable")
     for q in plan.queues:
@@ -78,7 +79,8 @@ def show_cmd(app: Any, as_json: bool) -> None:
         table.add_row("queue", q.name, args)
     for b in plan.bindings:
         table.add_row("binding", b.queue, f"from {b.exchange} with {b.routing_key!r}")
-    Console().print(table)
+    console = Console()
+    (console if console.is_terminal else Console(width=160)).print(table)
 
 
 @topology_group.command("permissions")
