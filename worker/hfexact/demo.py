@@ -156,6 +156,13 @@ def run_demo(world: DemoWorld, progress: Progress) -> DemoOutcome:
     step("applying the results in HostFact (php bin/results.php --once)")
     hostfact.results()
 
+    step("comparing HostFact with Exact's open items (hfexact payments poll --reconcile)")
+    check = world.reconcile_payments()
+    facts["reconcile"] = {"compared": check.compared, "differences": len(check.differences)}
+    if check.differences:
+        raise DemoStepFailed("HostFact and Exact disagree about " + ", ".join(
+            f"{d.subject.invoice_code} ({d.note})" for d in check.differences))
+
     step("collecting what happened")
     report = hostfact.report()
     rows = build_rows(report, bindings)
@@ -186,7 +193,9 @@ def run_and_print(world: DemoWorld, console: Console) -> DemoOutcome:
     console.print(table(outcome.rows))
     extra = {"Exact calls": outcome.facts.get("exact_calls", "?"),
              "payments registered in Exact": len(outcome.payments),
-             "payment results published": outcome.facts.get("poll", {}).get("results", "?")}
+             "payment results published": outcome.facts.get("poll", {}).get("results", "?"),
+             "differences HostFact/Exact": outcome.facts.get("reconcile", {}).get(
+                 "differences", "?")}
     console.print(counts_table(outcome.counts, outcome.elapsed, extra))
     return outcome
 

@@ -40,10 +40,11 @@ from hfexact.exact.login import login
 from hfexact.payments.clients import ExactClients
 from hfexact.payments.poller import Poller, PollReport
 from hfexact.payments.publish import AmqpResultSink, ResultSink
+from hfexact.payments.reconcile import ReconcileReport, reconcile
 from hfexact.processing import build_processor
 from hfexact.sandbox import RunningSandbox, start_sandbox
 from hfexact.store import Binding, Store, open_configured_store
-from hfexact.worker_loop import RunStats, Worker
+from hfexact.worker_loop import RunStats, Settled, Worker
 
 DIVISION = 123456
 INSTALLATION = "hf-demo"
@@ -179,7 +180,13 @@ class DemoWorld:
     def work(self, *, max_seconds: float = 120.0) -> RunStats:
         """``hfexact worker --burst``: until the queue and its retries are empty."""
         processor = build_processor(self.settings)
-        worker = Worker(self.settings, processor, idle_seconds=0.2)
+        store = processor.store
+
+        def record(s: Settled) -> None:  # as `hfexact worker` does, for `hfexact status`
+            store.record_outcome(s.event_id, s.event_type, s.outcome, s.hostfact_code,
+                                 s.exact_id, s.duration_ms)
+
+        worker = Worker(self.settings, processor, idle_seconds=0.2, on_settled=record)
         started = time.monotonic()
         try:
             stats = worker.run(burst=True)
@@ -188,6 +195,14 @@ class DemoWorld:
         if time.monotonic() - started > max_seconds:
             raise DemoStepFailed(f"the worker needed more than {max_seconds:g} s")
         return stats
+
+    def reconcile_payments(self) -> ReconcileReport:
+        """``hfexact payments poll --reconcile``: every exported invoice against Exact."""
+        clients = ExactClients(self.settings, self._store())
+        try:
+            return reconcile(self.settings, self._store(), clients)
+        finally:
+            clients.close()
 
     def poll_payments(self, sink: ResultSink | None = None) -> PollReport:
         """``hfexact payments poll``: one incremental poll, results confirmed before the cursor."""
