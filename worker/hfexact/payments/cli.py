@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import signal
 import threading
-import time
 from types import FrameType
 from typing import Any
 
@@ -22,7 +21,6 @@ from rich.table import Table
 from hfexact.config import Settings
 from hfexact.errors import TransientError
 from hfexact.logs import configure
-from hfexact.payments.budget import pace
 from hfexact.payments.clients import ExactClients
 from hfexact.payments.poller import DivisionReport, Poller, PollReport, as_dict
 from hfexact.payments.publish import amqp_sink
@@ -97,19 +95,11 @@ class _Stop:
             signal.signal(signum, handler)
 
 
-def _poll_once(settings: Settings, store: Store, clients: ExactClients) -> PollReport:
+def _poll_once(settings: Settings, store: Store,
+               clients: ExactClients) -> tuple[PollReport, Poller]:
     with amqp_sink(settings) as sink:
-        return Poller(settings, store, clients, sink).poll()
-
-
-def _next_wait(report: PollReport, interval: float) -> float:
-    """At least the interval; spread to last the day's share; no earlier than a budget wait."""
-    now = time.time()
-    wait = interval
-    for d in report.divisions:
-        if d.share is not None:
-            wait = max(wait, pace(interval, d.share, now, max(d.exact_calls, 1)))
-    return wait
+        poller = Poller(settings, store, clients, sink)
+        return poller.poll(), poller
 
 
 @payments_group.command("poll")
@@ -134,7 +124,7 @@ def poll_cmd(app: Any, watch: float | None, once: bool, do_reconcile: bool,
         if do_reconcile:
             return _reconcile(settings, store, clients, as_json)
         if watch is None:
-            report = _poll_once(settings, store, clients)
+            report, _ = _poll_once(settings, store, clients)
             _print_poll(report, as_json)
             return 1 if report.errors else 0
         return _watch(settings, store, clients, watch, as_json)
@@ -164,11 +154,11 @@ def _watch(settings: Settings, store: Store, clients: ExactClients, interval: fl
     stop.install()
     while not stop.event.is_set():
         try:
-            report = _poll_once(settings, store, clients)
+            report, poller = _poll_once(settings, store, clients)
         except TransientError as exc:  # RabbitMQ away: nothing saved, try again later
             click.echo(f"poll failed, nothing was saved: {exc}", err=True)
             stop.event.wait(interval)
             continue
         _print_poll(report, as_json)
-        stop.event.wait(_next_wait(report, interval))
+        stop.event.wait(poller.next_poll_in(report, interval))
     return 0

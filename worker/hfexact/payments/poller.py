@@ -29,7 +29,7 @@ from typing import Any
 from hfexact.config import Settings
 from hfexact.errors import ConfigError, RateLimited, TransientError
 from hfexact.logs import get_logger
-from hfexact.payments.budget import Share, poll_share
+from hfexact.payments.budget import Share, pace, poll_share
 from hfexact.payments.decide import Subject, decide
 from hfexact.payments.publish import ResultSink
 from hfexact.payments.results import result_message
@@ -286,6 +286,20 @@ class Poller:
                     due.append(subject)
         if due:
             self._settle(report.division, index, [], None, report, extra=due)
+
+
+    def next_poll_in(self, report: PollReport, interval: float) -> float:
+        """Seconds until the next ``--watch`` poll: at least ``interval``, spread so the day's
+        share lasts until midnight UTC (with the limits Exact reported during this poll)."""
+        now = self.clock()
+        today = dt.datetime.fromtimestamp(now, dt.UTC).date()
+        wait = interval
+        for d in report.divisions:
+            share = poll_share(self.store.get_budget(d.division),
+                               self.settings.payments_budget_share, now,
+                               calls_today=self.state.calls_on(d.division, today))
+            wait = max(wait, pace(interval, share, now, max(d.exact_calls, 1)))
+        return wait
 
 
 def describe_wait(until: float | None, now: float) -> str:
