@@ -23,7 +23,7 @@ def test_spec_parsing() -> None:
         "before_call": 0.5, "after_call": 0.25}
     with pytest.raises(ConfigError, match="unknown crash point"):
         crashpoints.parse("before_lunch")
-    with pytest.raises(ConfigError, match="0..1"):
+    with pytest.raises(ConfigError, match=r"0\.\.1"):
         crashpoints.parse("after_commit:2")
     assert crashpoints.arm_from({}) == {}
 

@@ -1,0 +1,131 @@
+"""Fixtures of the reliability suite and its count report.
+
+- ``sandbox`` (session): the Exact sandbox in a child process (``spawn_sandbox``) with both
+  divisions and an OAuth client of this suite whose secret is random per session (so the log
+  check can look for it), limits off unless a test sets them; reset before every test.
+- ``make_rig(store=..., amqp_url=..., admin_url=...)``: a ``Rig`` per scenario: a fresh prefix
+  on the shared least-privilege test vhost (deleted after the test), a fresh PostgreSQL schema
+  or SQLite file, a Fernet key, tokens from the sandbox's consent, a log directory.
+- the terminal summary prints one count line per scenario and writes
+  ``tests/reliability/last_run.json``.
+- ``HFEXACT_SOAK=1`` makes the workloads larger (see ``soak()``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hfexact.sandbox.server import SandboxProcess, spawn_sandbox
+from hfexact.store import generate_key
+from tests.fixtures.store import new_pg_schema_url, pg_database_fixture
+from tests.integration.amqp_fixtures import (
+    AmqpTracker,
+    AmqpVhost,
+    amqp_tracker,
+    amqp_vhost,
+    fresh_prefix,
+)
+from tests.reliability import report
+from tests.reliability.harness import CLIENT_ID, Rig, Sandbox
+from tests.reliability.logcheck import assert_logs_clean
+
+__all__ = ["amqp_tracker", "amqp_vhost", "pg_database_fixture"]
+
+SOAK = os.environ.get("HFEXACT_SOAK") == "1"
+
+
+def soak(normal: int, long: int) -> int:
+    """``long`` under HFEXACT_SOAK=1, else ``normal``."""
+    return long if SOAK else normal
+
+
+@pytest.fixture(scope="session")
+def client_secret() -> str:
+    return "hfx-secret-" + secrets.token_urlsafe(18)
+
+
+@pytest.fixture(scope="session")
+def sandbox_process(client_secret: str) -> Iterator[SandboxProcess]:
+    process = spawn_sandbox(args=(
+        "--division", "123456", "--division", "234567",
+        "--client", f"{CLIENT_ID}:{client_secret}",
+        "--minutely", "1000000", "--daily", "10000000",
+    ))
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_process: SandboxProcess) -> Sandbox:
+    control = Sandbox(sandbox_process.base_url)
+    control.reset()
+    return control
+
+
+@pytest.fixture(scope="session")
+def log_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reliability-logs")
+
+
+@pytest.fixture
+def make_rig(
+    request: pytest.FixtureRequest,
+    sandbox: Sandbox,
+    amqp_vhost: AmqpVhost,
+    amqp_tracker: AmqpTracker,
+    log_root: Path,
+    tmp_path: Path,
+    client_secret: str,
+) -> Iterator[Callable[..., Rig]]:
+    rigs: list[Rig] = []
+
+    def make(*, store: str = "postgresql", amqp_url: str | None = None,
+             admin_url: str | None = None, login: bool = True, **kw: Any) -> Rig:
+        prefix = fresh_prefix()
+        if amqp_url is None:
+            amqp_tracker.topology(prefix, _ladder(kw))
+        if store == "postgresql":
+            store_url = new_pg_schema_url(request.getfixturevalue("pg_database"))
+        else:
+            store_url = f"sqlite:///{tmp_path / f'store-{prefix}.sqlite3'}"
+        log_dir = log_root / f"{request.node.name}-{prefix}"
+        log_dir.mkdir(parents=True)
+        rig = Rig(sandbox=sandbox, amqp_url=amqp_url or amqp_vhost.url(),
+                  admin_url=admin_url or amqp_vhost.admin_url, prefix=prefix,
+                  store_url=store_url, secret_key=generate_key().decode(),
+                  client_secret=client_secret, log_dir=log_dir, **kw)
+        rig.declare()
+        if login:
+            rig.login()
+        rigs.append(rig)
+        return rig
+
+    yield make
+    for rig in rigs:
+        rig.stop_all()
+    for rig in rigs:
+        assert_logs_clean(rig)
+
+
+def _ladder(kw: dict[str, Any]) -> tuple[int, ...]:
+    from hfexact.amqp import topology
+
+    return topology.retry_ladder_ms(kw.get("retry_base", 0.2), kw.get("retry_max", 2.0))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not report.RESULTS:
+        return
+    duration = time.time() - report.STARTED
+    report.write(duration)
+    terminalreporter.section("reliability: end state per scenario")
+    for scenario, counts in sorted(report.RESULTS.items()):
+        terminalreporter.write_line(report.line(scenario, counts))
+    terminalreporter.write_line(f"suite time {duration:.0f} s; written to {report.LAST_RUN}")
