@@ -1,0 +1,344 @@
+"""Benchmark 2: the worker's own overhead.
+
+a) validate + translate alone, on one core (the process pinned to one CPU): ``parse_event``
+   (size, UTF-8, JSON, marshmallow schema, typed domain objects) then the pure core's
+   ``sales_entry``, per invoice.issued event; baseline in the same run: ``json.loads`` of the
+   same bodies. A pyinstrument profile says where the time goes (self time per module group).
+b) the whole worker: RabbitMQ (quorum queue, prefetch 1, results published with confirms) +
+   SQLite store + the sandbox with limits off, in events per second, as a ratio to a bare pika
+   consume-and-ack loop on the same queue and to a bare requests POST loop of the same sales
+   entries against the same sandbox. The baselines run before and after the worker (A-B-A) and
+   their mean is used, so drift of the machine shows as their spread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pika
+import requests
+
+from bench.common import Section, rate, stopwatch
+from bench.env import (
+    DIV,
+    INSTALLATION,
+    BenchSandbox,
+    Broker,
+    bench_settings,
+    connect,
+    invoices,
+    ready_processor,
+    scratch_dir,
+    settings_data,
+    sqlite_url,
+)
+from hfexact.amqp import topology
+from hfexact.config import Settings
+from hfexact.contract import domain as d
+from hfexact.contract import parse_event
+from hfexact.core.lookups import Lookups
+from hfexact.core.sales import sales_entry, sales_gl_codes, used_taxrates
+from hfexact.handlers.settings_events import export_settings_from
+from hfexact.processing import Processor
+from hfexact.processing_types import MessageMeta, Outcome
+from hfexact.worker_loop import Worker
+
+GL = {"8000": "00000000-0000-0000-0000-000000008000",
+      "8010": "00000000-0000-0000-0000-000000008010",
+      "8020": "00000000-0000-0000-0000-000000008020"}
+
+
+# --------------------------------------------------------------------------- a) validate+translate
+
+def translate(env: d.Envelope, settings: d.ExportSettings, lookups: Lookups) -> dict[str, Any]:
+    assert isinstance(env.data, d.Invoice)
+    assert isinstance(env.related, d.InvoiceRelated)
+    sales_gl_codes(env.data, env.related, settings)
+    return sales_entry(env.data, env.related, settings, lookups, customer_id="c",
+                       credited_entry_number=None, used_taxrates=used_taxrates(env.raw))
+
+
+def validate_translate(section: Section, n: int) -> None:
+    bodies = invoices(100_000, n, 20)
+    settings = export_settings_from(settings_data())
+    lookups = Lookups(gl_accounts=GL)
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(previous)})  # one core
+    try:
+        for body in bodies[:200]:  # warm up
+            translate(parse_event(body), settings, lookups)
+        with stopwatch() as t_json:
+            for body in bodies:
+                json.loads(body)
+        with stopwatch() as t_parse:
+            envs = [parse_event(body) for body in bodies]
+        with stopwatch() as t_translate:
+            for env in envs:
+                translate(env, settings, lookups)
+        with stopwatch() as t_both:
+            for body in bodies:
+                translate(parse_event(body), settings, lookups)
+    finally:
+        os.sched_setaffinity(0, previous)
+    both = rate(n, t_both[0])
+    json_rate = rate(n, t_json[0])
+    section.add("validate + translate (one core)", both, "events/s", target="> 5,000/s",
+                ok=both > 5000, baseline=f"json.loads {json_rate:,.0f}/s",
+                ratio=both / json_rate,
+                note=f"{t_both[0] / n * 1e6:,.0f} us/event; {len(bodies[0]):,} B invoice, "
+                     f"2 lines + debtor snapshot")
+    section.add("  validate only (parse_event)", rate(n, t_parse[0]), "events/s",
+                note=f"{t_parse[0] / n * 1e6:,.0f} us/event")
+    section.add("  translate only (core.sales_entry)", rate(n, t_translate[0]), "events/s",
+                note=f"{t_translate[0] / n * 1e6:,.0f} us/event")
+    section.detail["validate_translate"] = {
+        "events": n, "body_bytes": len(bodies[0]), "json_loads_per_s": json_rate,
+        "parse_per_s": rate(n, t_parse[0]), "translate_per_s": rate(n, t_translate[0]),
+        "both_per_s": both, "profile": profile(bodies[: min(n, 2000)], settings, lookups),
+    }
+
+
+def profile(bodies: Sequence[bytes], settings: d.ExportSettings,
+            lookups: Lookups) -> dict[str, Any]:
+    """Self time per module group under pyinstrument, in per cent of the profiled time."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for body in bodies:
+        translate(parse_event(body), settings, lookups)
+    profiler.stop()
+    session = profiler.last_session
+    assert session is not None
+    root = session.root_frame()
+    groups: dict[str, float] = defaultdict(float)
+    functions: dict[str, float] = defaultdict(float)
+    stack = [root] if root is not None else []
+    while stack:
+        frame = stack.pop()
+        stack.extend(frame.children)
+        path = frame.file_path or ""
+        groups[_group(path)] += frame.total_self_time
+        if frame.total_self_time:
+            short = path.split("site-packages/")[-1].split("worker/")[-1]
+            functions[f"{frame.function} ({short}:{frame.line_no})"] += frame.total_self_time
+    total = sum(groups.values()) or 1.0
+    top = sorted(functions.items(), key=lambda kv: -kv[1])[:12]
+    return {
+        "events": len(bodies),
+        "self_time_share": {k: round(100 * v / total, 1)
+                            for k, v in sorted(groups.items(), key=lambda kv: -kv[1])},
+        "top_functions_share": {k: round(100 * v / total, 1) for k, v in top},
+    }
+
+
+def _group(path: str) -> str:
+    for marker, name in (("marshmallow", "marshmallow (schema load)"),
+                         ("hfexact/contract", "hfexact.contract (fields, domain objects)"),
+                         ("hfexact/core", "hfexact.core (translation)"),
+                         ("json/", "json decode"), ("dataclasses", "dataclasses")):
+        if marker in path:
+            return name
+    return "other"
+
+
+# --------------------------------------------------------------------------- b) whole worker
+
+class TimedProcessor:
+    """The real processor, with when the first event started and the last one ended."""
+
+    def __init__(self, inner: Processor) -> None:
+        self.inner = inner
+        self.first: float | None = None
+        self.last = 0.0
+        self.inside = 0.0
+        self.count = 0
+
+    def process(self, body: bytes, meta: MessageMeta) -> Outcome:
+        started = time.perf_counter()
+        if self.first is None:
+            self.first = started
+        try:
+            return self.inner.process(body, meta)
+        finally:
+            self.last = time.perf_counter()
+            self.inside += self.last - started
+            self.count += 1
+
+
+def publish(url: str, exchange: str, bodies: Sequence[bytes]) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        for body in bodies:
+            doc = json.loads(body)
+            channel.basic_publish(exchange, doc["type"], body, pika.BasicProperties(
+                delivery_mode=2, content_type="application/json", message_id=doc["id"],
+                type=doc["type"]), mandatory=True)
+    finally:
+        connection.close()
+
+
+def bare_consume(url: str, queue: str, n: int, prefetch: int = 1) -> float:
+    """Messages per second of a consume-and-ack loop with nothing in between."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        channel.basic_qos(prefetch_count=prefetch)
+        first = last = 0.0
+        for got, (method, _props, _body) in enumerate(
+                channel.consume(queue, inactivity_timeout=30), start=1):
+            if method is None:
+                raise RuntimeError(f"bare consumer got {got - 1} of {n} messages")
+            channel.basic_ack(method.delivery_tag)
+            last = time.perf_counter()
+            if got == 1:
+                first = last
+            if got == n:
+                break
+        channel.cancel()
+    finally:
+        connection.close()
+    return rate(n - 1, last - first)
+
+
+def bare_posts(base_url: str, token: str, payloads: Sequence[Mapping[str, Any]]) -> float:
+    """Sales entries per second of a requests POST loop with nothing in between."""
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json",
+                            "Content-Type": "application/json",
+                            "Prefer": "return=representation"})
+    url = f"{base_url}/api/v1/{DIV}/salesentry/SalesEntries"
+    with session, stopwatch() as took:
+        for payload in payloads:
+            response = session.post(url, data=json.dumps(payload), timeout=30)
+            assert response.status_code == 201, response.text
+    return rate(len(payloads), took[0])
+
+
+def entry_payloads(processor: Processor, bodies: Sequence[bytes]) -> list[dict[str, Any]]:
+    """The sales entries the worker would post for ``bodies`` (real GL and account GUIDs)."""
+    rows = processor.client.get(DIV, "financial/GLAccounts", {"$select": "ID,Code"})
+    lookups = Lookups(gl_accounts={str(r["Code"]).strip(): str(r["ID"]) for r in rows})
+    settings = export_settings_from(settings_data())
+    out = []
+    for body in bodies:
+        env = parse_event(body)
+        assert isinstance(env.data, d.Invoice)
+        binding = processor.store.get_binding(INSTALLATION, "debtor", str(env.data.debtor_id))
+        assert binding is not None
+        assert binding.exact_id
+        out.append(_entry(env, settings, lookups, binding.exact_id))
+    return out
+
+
+def _entry(env: d.Envelope, settings: d.ExportSettings, lookups: Lookups,
+           customer: str) -> dict[str, Any]:
+    assert isinstance(env.data, d.Invoice)
+    assert isinstance(env.related, d.InvoiceRelated)
+    return sales_entry(env.data, env.related, settings, lookups, customer_id=customer,
+                       credited_entry_number=None, used_taxrates=used_taxrates(env.raw))
+
+
+def whole_worker(section: Section, n: int) -> None:
+    broker = Broker.fresh()
+    with BenchSandbox() as sandbox, scratch_dir() as tmp:
+        settings = bench_settings(sandbox.base_url, sqlite_url(tmp), amqp_url=broker.url,
+                                  amqp_prefix=broker.prefix)
+        broker.declare(settings)
+        try:
+            _whole_worker(section, n, broker, sandbox, settings)
+        finally:
+            broker.delete(settings)
+
+
+def _whole_worker(section: Section, n: int, broker: Broker, sandbox: BenchSandbox,
+                  settings: Settings) -> None:
+    store, client = connect(settings, max_inline_wait=0.0)
+    processor = ready_processor(settings, store, client, debtors=20)
+    names = topology.Names(broker.prefix)
+    url = broker.url
+    tokens = store.load_tokens("demo")
+    assert tokens is not None
+    bodies = iter(_batches(n))
+
+    def post_baseline() -> float:
+        return bare_posts(sandbox.base_url, tokens.access_token,
+                          entry_payloads(processor, next(bodies)))
+
+    def pika_baseline() -> float:
+        publish(url, names.events, next(bodies))
+        return bare_consume(url, names.exact, n)
+
+    posts = [post_baseline()]
+    consumes = [pika_baseline()]
+    work = next(bodies)
+    publish(url, names.events, work)
+    timed = TimedProcessor(processor)
+    calls_before = sandbox.calls()
+    worker = Worker(settings, timed, idle_seconds=0.2)
+    stats = worker.run(max_messages=n)
+    assert stats.outcomes.get("done") == n, stats
+    assert timed.first is not None
+    worker_rate = rate(n - 1, timed.last - timed.first)
+    calls = sandbox.calls() - calls_before
+    posts.append(post_baseline())
+    consumes.append(pika_baseline())
+    post_rate = sum(posts) / len(posts)
+    consume_rate = sum(consumes) / len(consumes)
+    slower = min(post_rate, consume_rate)
+    ratio = worker_rate / slower
+    section.add("whole worker (RabbitMQ + SQLite store + sandbox)", worker_rate, "events/s",
+                target=">= 0.5 x slower baseline", ok=ratio >= 0.5,
+                baseline=f"POST {post_rate:,.0f}/s, pika {consume_rate:,.0f}/s",
+                ratio=ratio,
+                note=f"{n} invoices, {calls} Exact calls; "
+                     f"{(timed.last - timed.first) / n * 1000:.1f} ms/event")
+    section.add("  bare requests POST loop (same sandbox)", post_rate, "events/s",
+                note="before/after: " + " / ".join(f"{x:,.0f}" for x in posts))
+    section.add("  bare pika consume + ack (same quorum queue)", consume_rate, "events/s",
+                note="before/after: " + " / ".join(f"{x:,.0f}" for x in consumes))
+    section.detail["whole_worker"] = {
+        "events": n, "worker_per_s": worker_rate, "exact_calls": calls,
+        "post_baseline_per_s": posts, "pika_baseline_per_s": consumes,
+        "ratio_to_slower_baseline": ratio,
+        "share_inside_processor": timed.inside / (timed.last - timed.first),
+        "store": "sqlite", "prefetch": 1, "log_level": "info (rendered, to /dev/null)",
+    }
+    processor.close()
+
+
+def _batches(n: int) -> Iterator[list[bytes]]:
+    first = 200_000
+    while True:
+        yield invoices(first, n, 20)
+        first += n
+
+
+def run(quick: bool = False) -> Section:
+    section = Section("2 worker overhead")
+    validate_translate(section, 2000 if quick else 10_000)
+    whole_worker(section, 200 if quick else 1000)
+    return section
+
+
+__all__ = ["TimedProcessor", "bare_consume", "bare_posts", "publish", "run"]
+
+
+def _main() -> None:  # pragma: no cover - manual use
+    import sys
+    result = run(quick="--quick" in sys.argv)
+    for row in result.rows:
+        print(row)
+    print(json.dumps(result.detail, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    _main()
+

@@ -1,0 +1,168 @@
+"""``make bench``: every benchmark, one table, JSON results.
+
+    .venv/bin/python -m bench.run [--quick | --full] [--only calls,overhead,latency,...]
+
+Each benchmark measures its figure beside its baseline in this same run (a ratio holds on a
+noisy machine). The burst-under-60/minute benchmark (``bench.drain``) takes minutes by nature
+(the limit, not the CPU, sets its pace), so it runs in a child process from the start, beside
+the others; it needs about one Exact call a second of CPU.
+
+Writes ``bench/results/<UTC time>.json`` and, when every benchmark ran, ``latest.json`` (the
+one committed; ``python -m bench.report`` turns it into the README's Markdown table).
+
+Modes: default about 6-8 minutes on 2 cores; ``--quick`` about 3 (smaller counts, for a smoke
+run); ``--full`` as the issue states the counts (1,000 invoices of latency, a burst of 300
+under the limit, 10,000 invoices of scaling, 100,000 events of memory): about 15 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from bench import calls, latency, overhead, php, scaling
+from bench.common import ROOT, Section, load_average, machine
+from bench.report import print_table
+
+RESULTS = ROOT / "bench" / "results"
+ORDER = ("calls", "overhead", "latency", "drain", "php", "scaling")
+
+
+def counts(mode: str) -> dict[str, int]:
+    return {
+        "quick": {"drain": 70, "latency": 100, "memory": 5000},
+        "default": {"drain": 150, "latency": 600, "memory": 20_000},
+        "full": {"drain": 300, "latency": 1000, "memory": 100_000},
+    }[mode]
+
+
+def start_drain(invoices: int) -> tuple[subprocess.Popen[str], Path]:
+    out = Path(tempfile.mkstemp(prefix="hfexact-drain-", suffix=".json")[1])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.drain", "--invoices", str(invoices), "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return process, out
+
+
+def drain_section(process: subprocess.Popen[str], out: Path, invoices: int) -> Section:
+    section = Section("3 burst under 60 calls/minute")
+    started = time.monotonic()
+    try:
+        _, err = process.communicate(timeout=max(600, invoices * 3))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+    section.seconds = time.monotonic() - started
+    try:
+        doc = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        section.error = f"bench.drain failed: {(err or '')[-500:]}"
+        return section
+    finally:
+        out.unlink(missing_ok=True)
+    section.detail["drain"] = doc
+    section.add(f"burst of {doc['invoices']} invoices: drain rate", doc["drain_per_minute"],
+                "invoices/min", target=">= 55/min", ok=doc["drain_per_minute"] >= 55,
+                note=f"per minute window {doc['per_window']}; mean of the "
+                     f"{doc['full_windows']} window(s) with a backlog throughout")
+    section.add("  429 answers from Exact", doc["rate_limited_429"], "calls", target="0",
+                ok=doc["rate_limited_429"] == 0,
+                note=f"{doc['exact_calls']} calls for {doc['booked']} invoices; "
+                     f"drained in {doc['wall_seconds']:.0f} s")
+    return section
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmarks (see bench/run.py).")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="smaller counts (smoke run)")
+    size.add_argument("--full", action="store_true", help="the issue's full counts (~15 min)")
+    parser.add_argument("--only", default=",".join(ORDER),
+                        help=f"comma-separated subset of {', '.join(ORDER)}")
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full" if args.full else "default"
+    chosen = [name for name in args.only.split(",") if name]
+    unknown = set(chosen) - set(ORDER)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    n = counts(mode)
+    quick = mode == "quick"
+
+    from hfexact.logs import configure
+
+    # the worker's own logging as in production (info, rendered), written nowhere
+    configure("json", "info", stream=open(os.devnull, "w"))  # noqa: SIM115
+    console = Console(width=200)
+    started = dt.datetime.now(dt.UTC)
+    clock = time.monotonic()
+    load_start = load_average()
+    console.print(f"[bold]bench[/bold] {mode}: {', '.join(chosen)}; load average "
+                  f"{load_start[0]} {load_start[1]} {load_start[2]} on {os.cpu_count()} cores")
+    drain = start_drain(n["drain"]) if "drain" in chosen else None
+    runners: dict[str, Callable[[], Section]] = {
+        "calls": lambda: calls.run(quick=quick),
+        "overhead": lambda: overhead.run(quick=quick),
+        "latency": lambda: latency.run(quick=quick, invoices=n["latency"]),
+        "php": lambda: php.run(quick=quick),
+        "scaling": lambda: scaling.run(quick=quick, full=mode == "full",
+                                       memory_events=n["memory"]),
+    }
+    sections: list[Section] = []
+    for name in (x for x in ORDER if x in chosen and x != "drain"):
+        before = load_average()
+        console.print(f"  {name} ...", end="")
+        t0 = time.monotonic()
+        try:
+            section = runners[name]()
+        except Exception as exc:  # noqa: BLE001 - one failing benchmark must not hide the rest
+            section = Section(name, error=f"{type(exc).__name__}: {exc}")
+            section.detail["traceback"] = traceback.format_exc()[-3000:]
+        section.seconds = time.monotonic() - t0
+        section.detail["load_before"] = before
+        section.detail["load_after"] = load_average()
+        console.print(f" {section.seconds:.0f} s" + (f" [red]{section.error}" if section.error
+                                                      else ""))
+        sections.append(section)
+    if drain is not None:
+        console.print("  drain (running since the start) ...", end="")
+        section = drain_section(*drain, n["drain"])
+        console.print(" done" + (f" [red]{section.error}" if section.error else ""))
+        after = next((i + 1 for i, s in enumerate(sections) if s.name.startswith("3 ")),
+                     len(sections))
+        sections.insert(after, section)
+    results = {
+        "meta": {
+            "started": started.isoformat(timespec="seconds"), "mode": mode, "only": chosen,
+            "duration_seconds": time.monotonic() - clock, "load_start": load_start,
+            "load_end": load_average(), "machine": machine(), "counts": n,
+        },
+        "sections": [{"name": s.name, "seconds": s.seconds, "error": s.error,
+                      "rows": [r.as_dict() for r in s.rows], "detail": s.detail}
+                     for s in sections],
+    }
+    print_table(results, console)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    text = json.dumps(results, indent=1, default=str)
+    (RESULTS / f"{stamp}.json").write_text(text, encoding="utf-8")
+    if set(chosen) == set(ORDER):
+        (RESULTS / "latest.json").write_text(text, encoding="utf-8")
+    console.print(f"results: bench/results/{stamp}.json"
+                  + (" and bench/results/latest.json" if set(chosen) == set(ORDER) else ""))
+    return 1 if any(s.error for s in sections) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
