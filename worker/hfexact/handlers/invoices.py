@@ -81,7 +81,10 @@ def _book(ctx: Context, invoice: Invoice, related: InvoiceRelated,
                                       ctx.settings.journals.sales, "Customer", customer_id),
         version=version_of(invoice.modified, ctx.env.occurred_at),
         details={"customer_id": customer_id, "journal": ctx.settings.journals.sales,
-                 "last": "booked", "credit": invoice.is_credit},
+                 "last": "booked", "credit": invoice.is_credit,
+                 # for the payment poller: the invoice this credit note settles
+                 "credits": (str(related.credits.identifier)
+                             if invoice.is_credit and related.credits else None)},
     )
     return create_entry(ctx, job, previous)
 

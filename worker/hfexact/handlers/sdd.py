@@ -90,7 +90,7 @@ def sdd_batch_downloaded(ctx: Context, batch: SddBatch) -> Outcome:
             kind="sdd_batch", hostfact_id=hid, hostfact_code=hid, path=ENTRIES,
             build=lambda: built.pop() if built else payload(),
             find=lambda: _find_by_line(ctx, first_line),
-            details={"invoices": sorted(booked)},
+            details={"invoices": sorted(booked), "date": batch.date.isoformat()},
         )
         binding, how = create_entry(ctx, job, previous)
     return _outcome(ctx, hid, binding, "done", how)
