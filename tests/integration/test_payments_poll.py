@@ -194,6 +194,33 @@ class TestCreditNotes:
         assert harness.published() == []
 
 
+    def test_invoice_settled_by_its_credit_note_is_not_paid(self, harness: Harness) -> None:
+        """The accountant matches an invoice with its credit note (a memorial booking against
+        both numbers): that is no payment, so nothing is published for either."""
+        invoice = harness.book(1)
+        credit = invoice_event(2, 1, (("-100", "1", "21", "P0001"),), Status="8",
+                               related_over={"credits": {"Identifier": "1",
+                                                         "InvoiceCode": "F2026-0001"}})
+        harness.run(credit)
+        client = harness.clients(0)
+        receivables = client.get(DIV, "financial/GLAccounts",
+                                 {"$filter": "Code eq '1300'", "$select": "ID"})[0]["ID"]
+        customer = invoice.details["customer_id"]
+        client.post(DIV, "generaljournalentry/GeneralJournalEntries", {
+            "JournalCode": "90", "GeneralJournalEntryLines": [
+                {"GLAccount": receivables, "Account": customer, "AmountFC": "-121.00",
+                 "OurRef": harness.number(1), "Date": "2026-12-02T00:00:00Z",
+                 "Description": "Creditnota tegen factuur"},
+                {"GLAccount": receivables, "Account": customer, "AmountFC": "121.00",
+                 "OurRef": harness.number(2), "Date": "2026-12-02T00:00:00Z",
+                 "Description": "Factuur tegen creditnota"}]})
+        terms = harness.control.table("ledger/terms")
+        assert {t["InvoiceNumber"]: t["Status"] for t in terms if t["_role"] == "invoice"} == {
+            harness.number(1): 50, harness.number(2): 50}
+        harness.poll()
+        assert harness.published() == []
+
+
 class TestPurchases:
     def test_paid_and_part_paid_purchase_invoices(self, harness: Harness) -> None:
         """Payables: creditinvoice results of kind purchase."""
