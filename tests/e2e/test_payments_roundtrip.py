@@ -1,8 +1,8 @@
 """Issue 6, done when: HostFact stand-in -> relay -> RabbitMQ -> worker -> Exact sandbox, then bank
-payments in the sandbox (full, partial, overpaid, a direct-debit batch, an unmatch), the poller and
-``bin/results.php`` leave every HostFact invoice with the right status, amount paid and pay date;
-running the poller and the consumer twice changes nothing; a crash after publishing and before
-the cursor is saved pays nothing twice.
+payments in the sandbox (full, partial, overpaid, a direct-debit batch, an unmatch; here also a
+storno), the poller and ``bin/results.php`` leave every HostFact invoice with the right status,
+amount paid and pay date; running the poller and the consumer twice changes nothing; a crash after
+publishing and before the cursor is saved pays nothing twice.
 
 The real parts throughout: RabbitMQ, PHP (stand-in and bridge scripts), the sandbox over HTTP,
 a SQLite store; the "crash" is a result sink that publishes with confirms and then dies.
@@ -186,6 +186,27 @@ def test_payments_roundtrip(story: Story) -> None:
     assert PaymentState(store).cursor(DIVISION) != cursor
     assert story.poll_and_apply() == (0, {})
     assert story.state(crashed)[:2] == ("3", f"{third:.2f}")
+
+    # -- a direct-debit storno: HostFact reopens the invoice, Exact books the reversal -------
+    reversed_code = batch[0]
+    story.php.reverse(reversed_code)
+    assert story.state(reversed_code) == ("2", "0.00", "")
+    story.php.relay()
+    worked = story.world.work().outcomes  # the reversal, and the paid purchase invoice's echo
+    assert worked["done"] == 1
+    assert set(worked) <= {"done", "duplicate"}
+    published, applied = story.poll_and_apply()
+    assert published == 1  # payment.reopened: HostFact is open already
+    # besides: the reversal's export.succeeded (stored), maybe an echo's result again (duplicate)
+    assert applied["unchanged"] == 1
+    assert set(applied) <= {"unchanged", "stored", "duplicate"}
+    assert story.state(reversed_code) == ("2", "0.00", "")
+    for code in batch[1:]:
+        assert story.state(code)[0] == "4"
+    journal = story.world.sandbox_state()["divisions"][str(DIVISION)][
+        "generaljournalentry/GeneralJournalEntries"]
+    assert len(journal) == 2  # the batch and its reversal
+    assert story.poll_and_apply() == (0, {})
 
     # -- the write-backs are not exported again -----------------------------------------------
     # markaspaid/partpayment fire HostFact's invoice_is_paid/_partly_paid hooks: the bridge

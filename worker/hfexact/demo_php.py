@@ -108,6 +108,11 @@ class PhpHostFact:
         return self.run("bin/results.php", "--once", "--idle", "1",
                         what="applying Exact's results in HostFact")
 
+    def reverse(self, invoice_code: str, reason: str = "MD06") -> PhpRun:
+        """The bank's storno of a collected invoice (HostFact reopens it, fires the hook)."""
+        return self.run("standin/bin/demo-company.php", "reverse", f"--invoice={invoice_code}",
+                        f"--reason={reason}", what=f"reversing the direct debit of {invoice_code}")
+
     def report(self) -> dict[str, Any]:
         data: dict[str, Any] = self.run("standin/bin/demo-company.php", "report",
                                         what="reading HostFact's records").json()
