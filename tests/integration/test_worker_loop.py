@@ -117,7 +117,7 @@ class TestSuccess:
         stats = make_worker(amqp_settings, processor).run(max_messages=2)
         assert stats.handled == 2
         assert stats.stopped_because == "max-messages"
-        assert declared.depth(declared.names.exact) == 1
+        declared.wait_depth(declared.names.exact, 1)  # the prefetched one comes back
 
 
 class TestPermanent:
