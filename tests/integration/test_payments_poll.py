@@ -6,6 +6,7 @@ the poller publishes to ``<P>.results`` and the tests read ``<P>.bridge.results`
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from tests.integration.test_payments_support import (  # noqa: F401 (fixtures)
 from tests.integration.test_processing_samples import (  # noqa: F401 (fixtures)
     DIV,
     INSTALLATION,
+    T0,
     batch_event,
     client_fixture,
     control_fixture,
@@ -34,6 +36,7 @@ from tests.integration.test_processing_samples import (  # noqa: F401 (fixtures)
     ready_fixture,
     reversal_event,
     sandbox_fixture,
+    settings_data,
     settings_fixture,
     store_fixture,
     store_url_fixture,
@@ -235,6 +238,21 @@ class TestPurchases:
         assert results["CF0011"]["data"]["kind"] == "purchase"
         assert results["CF0012"]["type"] == "payment.partial"
         assert Decimal(results["CF0012"]["data"]["amount_open"]) == Decimal("1000.00")
+
+
+class TestSwitchedOff:
+    def test_payments_off_in_the_settings_polls_nothing(self, harness: Harness) -> None:
+        """enabled.payments false for an installation: its division is not read at all."""
+        harness.book(1)
+        harness.pay(1, "121.00", "2026-12-01")
+        enabled = {"debtors": True, "creditors": True, "invoices": True,
+                   "purchase_invoices": True, "sdd_batches": True, "payments": False}
+        harness.run(envelope("settings.changed", settings_data(enabled=enabled),
+                             occurred_at=T0 + dt.timedelta(hours=1)))
+        report = harness.poll()
+        assert "switched off" in report.not_polled[INSTALLATION]
+        assert [d.division for d in report.divisions] == [234567]
+        assert harness.published() == []
 
 
 class TestRateBudget:
