@@ -40,7 +40,7 @@ def demo_fixture() -> tuple[DemoOutcome, DemoWorld]:
     finally:
         problems = world.close()
     assert problems == []
-    assert labels[0] == "checking RabbitMQ"
+    assert labels[0] == "checking RabbitMQ and PHP"
     assert len(labels) >= 10
     return outcome, world
 
@@ -61,7 +61,8 @@ def test_every_record_is_exported_exactly_once(demo: tuple[DemoOutcome, DemoWorl
     refs = Counter(e["YourRef"] for e in division["salesentry/SalesEntries"])
     assert refs == Counter(dict.fromkeys(made["invoices"] + [made["credit_invoice"]], 1))
     assert len(division["purchaseentry/PurchaseEntries"]) == 2
-    assert len(division["generaljournalentry/GeneralJournalEntries"]) == 1  # the SDD batch
+    # the SDD batch, and the accountant's matching of the credit note with its invoice
+    assert len(division["generaljournalentry/GeneralJournalEntries"]) == 2
     # the table's Exact column is what Exact holds
     numbers = {e["YourRef"]: str(e["EntryNumber"]) for e in division["salesentry/SalesEntries"]}
     for row in outcome.rows:
@@ -122,7 +123,10 @@ def test_results_applied_once_and_nothing_echoed_back(
     outbox = {(r["event_type"], r["status"]): int(r["n"]) for r in outcome.hostfact["outbox"]}
     assert all(status == "sent" for _type, status in outbox)
     assert "invoice.changed" not in {t for t, _s in outbox}
+    # the credit note settling its invoice is no payment; HostFact and Exact agree afterwards
     assert outcome.facts["poll"]["results"] == paid
+    assert outcome.facts["reconcile"]["compared"] >= 50
+    assert outcome.differences == []
 
 
 def test_cleaned_up(demo: tuple[DemoOutcome, DemoWorld]) -> None:
@@ -143,7 +147,7 @@ def test_the_command_runs_again_and_prints_the_outcome() -> None:
     result = CliRunner().invoke(cli, ["demo"], catch_exceptions=False)
     out = result.output
     assert result.exit_code == 0, out
-    for line in ("checking RabbitMQ", "hfexact worker --burst", "bin/results.php --once",
+    for line in ("checking RabbitMQ and PHP", "hfexact worker --burst", "bin/results.php --once",
                  "cleaned up"):
         assert line in out
     assert re.search(r"debtor\s+│ DB0001\s+│ Voorbeeld Hosting B\.V\.\s+│\s+1001 │", out), out

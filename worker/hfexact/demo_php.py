@@ -89,6 +89,25 @@ class PhpHostFact:
                                  f"{last_line(done.stderr) or last_line(done.stdout)}")
         return run
 
+    def check(self) -> None:
+        """PHP has what the bridge needs (PDO SQLite, php-amqplib), or say how to get it."""
+        probe = ("require $argv[1]; $m = [];"
+                 " if (!extension_loaded('pdo_sqlite')) { $m[] = 'php-sqlite3'; }"
+                 " if (!extension_loaded('mbstring')) { $m[] = 'php-mbstring'; }"
+                 " if (!class_exists('PhpAmqpLib\\Connection\\AMQPStreamConnection')) {"
+                 " $m[] = 'php-amqplib'; } echo implode(' ', $m);")
+        try:
+            done = subprocess.run((self.php, "-r", probe, str(self.bridge_dir / "autoload.php")),
+                                  capture_output=True, text=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise DemoStepFailed(f"PHP at {self.php} does not run: {exc}") from exc
+        missing = done.stdout.split()
+        if done.returncode != 0 or missing:
+            what = " ".join(missing) or last_line(done.stderr) or f"exit {done.returncode}"
+            raise DemoStepFailed(f"PHP lacks what the bridge needs: {what}; install it with "
+                                 f"`sudo apt-get install {' '.join(missing) or 'php-cli'}` "
+                                 "(Debian 12) or run `make setup`")
+
     # -- the operator's commands ---------------------------------------------------------------
     def install(self) -> PhpRun:
         (self.root / "Pro" / "includes").mkdir(parents=True, exist_ok=True)

@@ -148,17 +148,18 @@ class DemoWorld:
                         on_url=lambda url: requests.get(url, timeout=10).raise_for_status())
         return outcome.me
 
+    def check_php(self) -> None:
+        self._php().check()
+
     def install_hostfact(self) -> None:
-        self.php = PhpHostFact(self.directory, amqp_url=self.settings.amqp_url,
-                               prefix=self.prefix, installation=INSTALLATION,
-                               bridge_dir=self.config.php_bridge)
-        self.php.install()
+        self._php().install()
 
     def start(self, step: Callable[[str], Any] | None = None) -> None:
         """Every setup step in order; ``step(label)`` is called before each."""
         announce = step or (lambda _label: None)
-        announce("checking RabbitMQ")
+        announce("checking RabbitMQ and PHP")
         self.check_broker()
+        self.check_php()
         announce("starting the Exact sandbox")
         self.start_sandbox()
         self.capture_logs()
@@ -173,9 +174,7 @@ class DemoWorld:
 
     # -- the flow ----------------------------------------------------------------------------
     def hostfact(self) -> PhpHostFact:
-        if self.php is None:
-            raise DemoStepFailed("HostFact is not installed yet (call install_hostfact first)")
-        return self.php
+        return self._php()
 
     def work(self, *, max_seconds: float = 120.0) -> RunStats:
         """``hfexact worker --burst``: until the queue and its retries are empty."""
@@ -241,6 +240,29 @@ class DemoWorld:
 
     def process_entries(self) -> Any:
         return self.control("process", {"division": DIVISION})
+
+    def match_credit_note(self, invoice: Binding, credit: Binding, amount: str,
+                          date: str) -> None:
+        """What the accountant does in Exact: match an invoice with its credit note by a
+        memorial booking on the receivables account against both entry numbers."""
+        client = ExactClients(self.settings, self._store())(0)
+        try:
+            receivables = client.get(DIVISION, "financial/GLAccounts",
+                                     {"$filter": "Code eq '1300'", "$select": "ID"})[0]["ID"]
+            customer = invoice.details["customer_id"]
+            when = f"{date}T00:00:00Z"
+            client.post(DIVISION, "generaljournalentry/GeneralJournalEntries", {
+                "JournalCode": "90", "GeneralJournalEntryLines": [
+                    {"GLAccount": receivables, "Account": customer, "AmountFC": f"-{amount}",
+                     "OurRef": int(invoice.exact_number or 0), "Date": when,
+                     "Description": f"Creditnota {credit.hostfact_code} tegen factuur "
+                                    f"{invoice.hostfact_code}"},
+                    {"GLAccount": receivables, "Account": customer, "AmountFC": amount,
+                     "OurRef": int(credit.exact_number or 0), "Date": when,
+                     "Description": f"Factuur {invoice.hostfact_code} tegen creditnota "
+                                    f"{credit.hostfact_code}"}]})
+        finally:
+            client.close()
 
     def sandbox_state(self) -> dict[str, Any]:
         response = requests.get(f"{self._sandbox().base_url}/sandbox/state", timeout=10)
@@ -326,6 +348,13 @@ class DemoWorld:
         finally:
             with contextlib.suppress(pika.exceptions.AMQPError):
                 connection.close()
+
+    def _php(self) -> PhpHostFact:
+        if self.php is None:
+            self.php = PhpHostFact(self.directory, amqp_url=self.settings.amqp_url,
+                                   prefix=self.prefix, installation=INSTALLATION,
+                                   bridge_dir=self.config.php_bridge)
+        return self.php
 
     def _store(self) -> Store:
         if self.store is None:
