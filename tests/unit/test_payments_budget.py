@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from hfexact.payments.budget import pace, poll_share
-from hfexact.payments.decide import Reported
+from hfexact.payments.decide import Reported, Subject
+from hfexact.payments.reconcile import compare
 from hfexact.payments.source import read_all
 from hfexact.payments.state import InvoiceState, PaymentState
 from hfexact.payments.subjects import batch_date
@@ -139,3 +140,37 @@ class TestBuildingBlocks:
 
         assert read_all(get_page, "x", {"$select": "n"}, 60) == data
         assert asked == [None, 60, 120]
+
+
+class TestReconcileCompare:
+    SUBJECT = Subject("hf", "sales", "1", "F1", 123456, "e", 1)
+
+    def state(self, status: str, paid: str, *pieces: TermRow) -> InvoiceState:
+        terms = InvoiceTerms()
+        for p in pieces:
+            terms = terms.apply(p, own=True)
+        return InvoiceState(terms, Reported(status, Decimal(paid)))  # type: ignore[arg-type]
+
+    def test_agreeing_sides(self) -> None:
+        """Open and open, paid and gone, part paid with the same rest: no difference."""
+        assert compare(self.SUBJECT, None, Decimal("121.00")) is None
+        assert compare(self.SUBJECT, self.state("paid", "121.00"), Decimal(0)) is None
+        part = self.state("partial", "21.00", row("a", "100.00"), row("b", "21.00", 50))
+        assert compare(self.SUBJECT, part, Decimal("100.00")) is None
+
+    def test_paid_but_open_in_exact(self) -> None:
+        """HostFact was told paid; Exact has it open (unmatched, not polled yet)."""
+        note = compare(self.SUBJECT, self.state("paid", "121.00"), Decimal("121.00"))
+        assert note == "paid in HostFact but still open in Exact"
+
+    def test_gone_without_evidence(self) -> None:
+        """Not open in Exact but no match seen: reported, never taken as paid."""
+        note = compare(self.SUBJECT, None, Decimal(0))
+        assert note is not None
+        assert "no match was seen" in note
+
+    def test_amounts_differ(self) -> None:
+        """Told 100 open; Exact shows 50."""
+        part = self.state("partial", "21.00", row("a", "100.00"), row("b", "21.00", 50))
+        note = compare(self.SUBJECT, part, Decimal("50.00"))
+        assert note == "open amount differs: HostFact was told 100.00 is open"

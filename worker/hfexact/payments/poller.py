@@ -302,12 +302,6 @@ class Poller:
         return wait
 
 
-def describe_wait(until: float | None, now: float) -> str:
-    if until is None:
-        return ""
-    return f"in {max(0, round(until - now))} s"
-
-
 def as_dict(report: PollReport) -> dict[str, Any]:
     """A JSON-able summary (``--json``)."""
     return {

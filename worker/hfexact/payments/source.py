@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from hfexact.errors import ExactRejected
@@ -42,9 +42,6 @@ class ExactReader(Protocol):
 
     def get(self, division: int, path: str,
             params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
-
-    def iterate(self, division: int, path: str,
-                params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]: ...
 
 
 class CountingReader:
