@@ -148,7 +148,8 @@ def test_the_command_runs_again_and_prints_the_outcome() -> None:
     out = result.output
     assert result.exit_code == 0, out
     for line in ("checking RabbitMQ and PHP", "hfexact worker --burst", "bin/results.php --once",
-                 "cleaned up"):
+                 "69 events handled: 69 done", "HostFact: 37 applied, 69 stored",
+                 "0 differences", "cleaned up"):
         assert line in out
     assert re.search(r"debtor\s+│ DB0001\s+│ Voorbeeld Hosting B\.V\.\s+│\s+1001 │", out), out
     assert re.search(r"SDD batch\s+│ SDD\d{8}\s+│ 4 invoices", out)

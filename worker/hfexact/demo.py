@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pika.exceptions
+import requests
 from rich.console import Console
 
 from hfexact.cli import AppContext
-from hfexact.demo_php import PHP_BRIDGE, DemoStepFailed
+from hfexact.demo_php import PHP_BRIDGE, DemoStepFailed, log_records
 from hfexact.demo_report import Counts, Row, build_rows, count, counts_table, table
 from hfexact.demo_world import DemoConfig, DemoWorld
 from hfexact.errors import BridgeError, ConfigError
@@ -111,8 +114,14 @@ def _purchase_ids(bindings: Mapping[str, Sequence[Binding]]) -> dict[str, int]:
 Progress = Callable[[str], None]
 
 
-def run_demo(world: DemoWorld, progress: Progress) -> DemoOutcome:
-    """Run the whole story in ``world`` (which the caller closes)."""
+def _counted(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing"
+
+
+def run_demo(world: DemoWorld, progress: Progress, note: Progress | None = None) -> DemoOutcome:
+    """Run the whole story in ``world`` (which the caller closes); ``progress`` gets each
+    step's label before it runs, ``note`` a line on what it did."""
+    tell = note or (lambda _text: None)
     started = time.monotonic()
     steps: list[tuple[str, float]] = []
     facts: dict[str, Any] = {}
@@ -134,11 +143,16 @@ def run_demo(world: DemoWorld, progress: Progress) -> DemoOutcome:
 
     step("relaying HostFact's events to RabbitMQ (php bin/relay.php --once)")
     relay = hostfact.relay()
-    facts["relay"] = relay.stderr.strip().splitlines()[-1:] if relay.stderr else []
+    passes = log_records(relay.stderr, "relay.pass_finished")
+    facts["relay"] = {"published": sum(int(r.get("published", 0)) for r in passes)}
+    tell(f"{len(made['debtors'])} debtors, {len(made['invoices'])} invoices + 1 credit "
+         f"invoice, {len(made['purchase_invoices'])} purchase invoices, batch "
+         f"{made['sdd_batch']}: {facts['relay']['published']} events published")
 
     step("exporting to Exact (hfexact worker --burst)")
     stats = world.work()
     facts["worker"] = dict(stats.outcomes)
+    tell(f"{stats.handled} events handled: {_counted(stats.outcomes)}")
     left = world.queue_depths()
     if left[world.settings.amqp_prefix + ".exact"]:
         raise DemoStepFailed(f"the worker stopped with events still queued: {left}")
@@ -159,20 +173,33 @@ def run_demo(world: DemoWorld, progress: Progress) -> DemoOutcome:
         amount = next(str(i["AmountIncl"]) for i in before["invoices"]
                       if i["InvoiceCode"] == made["credited_invoice"])
         world.match_credit_note(credited, credit, amount, today.isoformat())
+    kinds = Counter(p.how if p.kind == "sales" else "purchase invoice" for p in payments)
+    tell(f"{len(payments)} bank payments ({_counted(kinds)}); credit note "
+         f"{made['credit_invoice']} matched with {made['credited_invoice']}")
 
     step("reading payments from Exact (hfexact payments poll)")
     poll = world.poll_payments()
     if poll.errors:
         raise DemoStepFailed("the payment poll failed: " + "; ".join(poll.errors))
     facts["poll"] = {"results": poll.results, "exact_calls": poll.exact_calls}
+    published: Counter[str] = Counter()
+    for division in poll.divisions:
+        published.update(division.results)
+    tell(f"{_counted(published)} published with {poll.exact_calls} Exact call(s)")
 
     step("applying the results in HostFact (php bin/results.php --once)")
-    hostfact.results()
+    applied = log_records(hostfact.results().stderr, "results.pass_finished")
+    outcomes: Counter[str] = Counter()
+    for record in applied:
+        outcomes.update({str(k): int(v) for k, v in (record.get("outcomes") or {}).items()})
+    facts["results"] = dict(outcomes)
+    tell(f"HostFact: {_counted(outcomes)}")
 
     step("comparing HostFact with Exact's open items (hfexact payments poll --reconcile)")
     check = world.reconcile_payments()
     facts["reconcile"] = {"compared": check.compared, "differences": [
         f"{d.subject.invoice_code}: {d.note}" for d in check.differences]}
+    tell(f"{check.compared} exported invoices compared: {len(check.differences)} differences")
 
     step("collecting what happened")
     report = hostfact.report()
@@ -199,7 +226,10 @@ def run_and_print(world: DemoWorld, console: Console) -> DemoOutcome:
         counter[0] += 1
         console.print(f"[bold cyan]{counter[0]:>2}.[/] {label}", highlight=False)
 
-    outcome = run_demo(world, progress)
+    def note(text: str) -> None:
+        console.print(f"    [dim]{text}[/]", highlight=False)
+
+    outcome = run_demo(world, progress, note)
     console.print()
     console.print(table(outcome.rows))
     extra = {"Exact calls": outcome.facts.get("exact_calls", "?"),
@@ -242,11 +272,13 @@ def _demo(app: AppContext, invoices: int, keep: bool, php_bridge: Path) -> int:
                       + "\n  - ".join(exc.problems))
         return 2
     world = DemoWorld(base, DemoConfig(invoices=invoices, php_bridge=php_bridge, keep=keep))
-    console.print(f"[bold]hostfact-exact-bridge demo[/] in {world.directory}, queue prefix "
-                  f"{world.prefix}, broker {_broker(base.amqp_url)}")
+    console.print("[bold]hostfact-exact-bridge demo[/]: HostFact stand-in -> relay -> RabbitMQ "
+                  "-> worker -> Exact sandbox -> payments -> HostFact")
+    console.print(f"    [dim]directory {world.directory}, queue prefix {world.prefix}, broker "
+                  f"{_broker(base.amqp_url)}[/]")
     try:
         outcome = run_and_print(world, console)
-    except (BridgeError, OSError) as exc:
+    except (BridgeError, OSError, requests.RequestException, pika.exceptions.AMQPError) as exc:
         console.print(f"[red]demo failed:[/] {_words(exc)}")
         for line in world.log_tail():
             console.print(f"  log: {line[:300]}", markup=False)

@@ -142,6 +142,19 @@ RABBITMQ_HINT = ("is RabbitMQ running? Start it with `make services` (or `sudo s
                  "rabbitmq-server`; here `rabbitmq-server -detached`) and check HFEXACT_AMQP_URL")
 
 
+def log_records(text: str, event: str) -> list[dict[str, Any]]:
+    """The bridge's JSON log lines (stderr) for one event name, e.g. ``relay.pass_finished``."""
+    found: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("event") == event:
+            found.append(record)
+    return found
+
+
 def last_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
