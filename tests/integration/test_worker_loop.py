@@ -319,12 +319,15 @@ class TestRedeliveryAndStopping:
         declared.publish_event("invoice.issued", {"do": "ok"})
         declared.publish_event("invoice.issued", {"do": "ok"})
 
+        worker = make_worker(amqp_settings, processor)
+
         def send_term(_meta: Any) -> None:
             os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(0.3)  # the handler has run by now; the message is still in hand
+            deadline = time.monotonic() + 5
+            while not worker.stop_requested and time.monotonic() < deadline:
+                time.sleep(0.01)  # the handler ran; the message is still in hand
 
         processor.hooks["term"] = send_term
-        worker = make_worker(amqp_settings, processor)
         restore = worker.install_signal_handlers()
         try:
             stats = worker.run()
@@ -340,21 +343,25 @@ class TestRedeliveryAndStopping:
         """A second SIGTERM abandons the message in hand; the broker keeps it for later."""
         declared.publish_event("invoice.issued", {"do": "slow_term", "seconds": 5})
 
+        second: list[float] = []
+        worker = make_worker(amqp_settings, processor)
+
         def send_two(_meta: Any) -> None:
             os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(0.1)
+            deadline = time.monotonic() + 5  # signals of one kind coalesce until handled
+            while not worker.stop_requested and time.monotonic() < deadline:
+                time.sleep(0.01)
             os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(3)
+            second.append(time.monotonic())
+            time.sleep(5)
 
         processor.hooks["slow_term"] = send_two
-        worker = make_worker(amqp_settings, processor)
         restore = worker.install_signal_handlers()
-        started = time.monotonic()
         try:
             stats = worker.run()
         finally:
             restore()
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - second[0] < 3.0  # not the 5 s the message would take
         assert "second signal" in stats.stopped_because
         declared.wait_depth(declared.names.exact, 1)
 

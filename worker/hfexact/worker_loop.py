@@ -130,6 +130,10 @@ class Worker:
             self._stop_now = True
         self._stop_requested = True
 
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
     def install_signal_handlers(self) -> Callable[[], None]:
         """SIGTERM/SIGINT -> :meth:`request_stop`; returns a function restoring the old ones."""
         def handler(signum: int, _frame: FrameType | None) -> None:
