@@ -240,6 +240,32 @@ class TestPurchases:
         assert Decimal(results["CF0012"]["data"]["amount_open"]) == Decimal("1000.00")
 
 
+class TestExactFailures:
+    def test_unavailable_division_is_reported_and_retried(self, harness: Harness) -> None:
+        """Exact answers 503 for one division: that division reports the error and saves
+        nothing, the other is polled; the next poll publishes what was missed."""
+        harness.book(1)
+        harness.pay(1, "121.00", "2026-12-01")
+        harness.control.post("faults", {"method": "GET", "count": 1, "status": 503,
+                                        "path": f"/api/v1/{DIV}/sync/Cashflow/PaymentTerms"})
+        report = harness.poll()
+        failed = next(d for d in report.divisions if d.division == DIV)
+        assert "503" in failed.error or "unavailable" in failed.error.lower()
+        assert failed.cursor_after is None
+        assert report.errors
+        assert [d.error for d in report.divisions if d.division != DIV] == [""]
+        assert harness.published() == []
+        harness.poll()
+        assert [r["type"] for r in harness.published()] == ["payment.matched"]
+
+    def test_refused_division_does_not_stop_the_others(self, harness: Harness) -> None:
+        """A 403 (rights, app scope) is that division's error, not the poller's end."""
+        harness.control.post("faults", {"method": "GET", "count": 1, "status": 403,
+                                        "path": f"/api/v1/{DIV}/sync/Cashflow/PaymentTerms"})
+        report = harness.poll()
+        assert [bool(d.error) for d in report.divisions] == [True, False]
+
+
 class TestSwitchedOff:
     def test_payments_off_in_the_settings_polls_nothing(self, harness: Harness) -> None:
         """enabled.payments false for an installation: its division is not read at all."""

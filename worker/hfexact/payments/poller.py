@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hfexact.config import Settings
-from hfexact.errors import ConfigError, RateLimited, TransientError
+from hfexact.errors import ConfigError, PermanentError, RateLimited, TransientError
 from hfexact.logs import get_logger
 from hfexact.payments.budget import Share, pace, poll_share
 from hfexact.payments.decide import Subject, decide
@@ -178,6 +178,10 @@ class Poller:
                 report.wait_until = exc.retry_at
             except TransientError as exc:
                 report.error = str(exc)
+            except PermanentError as exc:  # Exact refused (rights, scope) or a result we built
+                report.error = str(exc)      # is invalid: stop this division, save nothing
+                self.log.error("payments.division_failed", division=division,
+                               error_kind=exc.kind, error=str(exc))
             finally:
                 report.exact_calls = reader.calls
                 self.state.add_calls(division, today, reader.calls)
