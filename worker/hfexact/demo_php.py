@@ -68,7 +68,10 @@ class PhpHostFact:
             # never pick up an operator's php-bridge/config.local.php
             "HFEXACT_CONFIG_FILE": str(directory / "no-config.php"),
             "HFEXACT_CONFIRM_TIMEOUT": "10",
+            # PHP's lock files (relay, results, HostFact's API lock) stay in the demo's directory
+            "TMPDIR": str(directory / "tmp"),
         }
+        (directory / "tmp").mkdir(parents=True, exist_ok=True)
 
     def run(self, script: str, *args: str, what: str) -> PhpRun:
         """Run ``php <script> args``; a failure raises DemoStepFailed naming ``what``."""
