@@ -242,6 +242,27 @@ class Rig:
         finally:
             processor.close()
 
+    def accountant_put(self, kind: str, hostfact_id: str, changes: Mapping[str, Any],
+                       installation: str = "hf-main") -> None:
+        """A person changes the Exact account of a HostFact record (REST PUT, as Exact's UI
+        would), with the bridge's own connection."""
+        from hfexact.exact.client import ExactClient
+
+        settings = self.settings()
+        store = self.open_store()
+        try:
+            binding = store.get_binding(installation, kind, hostfact_id)
+            assert binding is not None, f"no binding for {kind} {hostfact_id}"
+            assert binding.exact_id, f"no account for {kind} {hostfact_id}"
+            client = ExactClient(settings, store)
+            try:
+                client.put(settings.division_for(installation),
+                           f"crm/Accounts(guid'{binding.exact_id}')", dict(changes))
+            finally:
+                client.close()
+        finally:
+            store.close()
+
     def declare(self) -> None:
         with self.admin() as channel:
             topology.declare(channel, self.prefix, retry_delays_ms=self.ladder())
@@ -411,9 +432,8 @@ def _found(state: dict[str, Any], work: Workload) -> dict[tuple[str, str, str], 
     index: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
     for division_key, tables in divisions.items():
         division = int(division_key)
-        for row in tables.get("crm/Accounts", []):
-            kind = "creditor" if row.get("IsSupplier") else "debtor"
-            index.setdefault((division, kind, str(row.get("SearchCode") or "").strip()),
+        for row in tables.get("crm/Accounts", []):  # debtor and creditor codes differ
+            index.setdefault((division, "account", str(row.get("SearchCode") or "").strip()),
                              []).append(row)
         for row in tables.get("salesentry/SalesEntries", []):
             index.setdefault((division, "invoice", str(row.get("YourRef"))), []).append(row)
@@ -430,7 +450,7 @@ def _found(state: dict[str, Any], work: Workload) -> dict[tuple[str, str, str], 
     out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for key, expected in work.expected.items():
         if expected.kind in ("debtor", "creditor"):
-            lookup = (expected.division, expected.kind, search_code(expected.code))
+            lookup = (expected.division, "account", search_code(expected.code))
         else:
             lookup = (expected.division, expected.kind, str(expected.ref))
         out[key] = index.get(lookup, [])
