@@ -11,7 +11,6 @@ a SQLite store; the "crash" is a result sink that publishes with confirms and th
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 
 from hfexact.config import Settings
-from hfexact.demo_php import PhpHostFact, PhpRun
+from hfexact.demo_php import PhpHostFact
 from hfexact.demo_world import DIVISION, DemoConfig, DemoWorld
 from hfexact.payments.publish import ResultSink
 from hfexact.payments.state import PaymentState
@@ -62,6 +61,7 @@ class Story:
         self.numbers = {b.hostfact_code: int(b.exact_number or 0)
                         for kind in ("invoice", "purchase_invoice")
                         for b in world.bindings(kind)}
+        self.totals = {code: Decimal(str(i["AmountIncl"])) for code, i in self.invoices().items()}
 
     def code(self, n: int) -> str:
         return str(self.made["invoices"][n - 1])
@@ -73,7 +73,7 @@ class Story:
         return out
 
     def total(self, code: str) -> Decimal:
-        return Decimal(str(self.invoices()[code]["AmountIncl"]))
+        return self.totals[code]
 
     def pay(self, code: str, amount: Decimal | str, date: str) -> None:
         self.world.bank_payment(self.numbers[code], f"{Decimal(amount):.2f}", date)
@@ -81,25 +81,11 @@ class Story:
     def poll_and_apply(self) -> tuple[int, dict[str, int]]:
         report = self.world.poll_payments()
         assert report.errors == []
-        return report.results, outcomes(self.php.results())
+        return report.results, self.world.apply_results()
 
     def state(self, code: str) -> tuple[str, str, str]:
         i = self.invoices()[code]
         return str(i["Status"]), str(i["AmountPaid"]), str(i.get("PayDate") or "")
-
-
-def outcomes(run: PhpRun) -> dict[str, int]:
-    """results.php's count of outcomes (applied, unchanged, duplicate, stored, kept)."""
-    counts: dict[str, int] = {}
-    for line in run.stderr.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if record.get("event") == "results.pass_finished":
-            for name, n in (record.get("outcomes") or {}).items():
-                counts[name] = counts.get(name, 0) + int(n)
-    return counts
 
 
 @pytest.fixture(name="story")
@@ -113,7 +99,7 @@ def story_fixture() -> Iterator[Story]:
         assert dict(stats.outcomes) == {"done": 1 + 12 + 2 + 13 + 2 + 1}
         story = Story(world, made)
         # the exports' own results (export.succeeded, settings.validated) are stored first
-        assert outcomes(story.php.results()) == {"stored": 31}
+        assert story.world.apply_results() == {"stored": 31}
         yield story
     finally:
         assert world.close() == []
@@ -181,7 +167,7 @@ def test_payments_roundtrip(story: Story) -> None:
     assert PaymentState(store).cursor(DIVISION) == cursor  # nothing was saved
     report = story.world.poll_payments()  # the restarted poller reads the same terms again
     assert report.results == 1
-    assert outcomes(story.php.results()) == {"applied": 1, "duplicate": 1}
+    assert story.world.apply_results() == {"applied": 1, "duplicate": 1}
     assert story.state(crashed)[:2] == ("3", f"{third:.2f}")
     assert PaymentState(store).cursor(DIVISION) != cursor
     assert story.poll_and_apply() == (0, {})

@@ -188,10 +188,7 @@ def run_demo(world: DemoWorld, progress: Progress, note: Progress | None = None)
     tell(f"{_counted(published)} published with {poll.exact_calls} Exact call(s)")
 
     step("applying the results in HostFact (php bin/results.php --once)")
-    applied = log_records(hostfact.results().stderr, "results.pass_finished")
-    outcomes: Counter[str] = Counter()
-    for record in applied:
-        outcomes.update({str(k): int(v) for k, v in (record.get("outcomes") or {}).items()})
+    outcomes = Counter(world.apply_results())
     facts["results"] = dict(outcomes)
     tell(f"HostFact: {_counted(outcomes)}")
 

@@ -126,8 +126,8 @@ class PhpHostFact:
     def relay(self) -> PhpRun:
         return self.run("bin/relay.php", "--once", what="relaying HostFact's events")
 
-    def results(self) -> PhpRun:
-        return self.run("bin/results.php", "--once", "--idle", "1",
+    def results(self, idle: float = 0.5) -> PhpRun:
+        return self.run("bin/results.php", "--once", "--idle", f"{idle:g}",
                         what="applying Exact's results in HostFact")
 
     def reverse(self, invoice_code: str, reason: str = "MD06") -> PhpRun:

@@ -21,6 +21,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,7 +35,7 @@ from hfexact import logs
 from hfexact.amqp import topology
 from hfexact.amqp.connection import connect
 from hfexact.config import Settings
-from hfexact.demo_php import PHP_BRIDGE, RABBITMQ_HINT, DemoStepFailed, PhpHostFact
+from hfexact.demo_php import PHP_BRIDGE, RABBITMQ_HINT, DemoStepFailed, PhpHostFact, log_records
 from hfexact.errors import BridgeError, ConfigError, TransientError
 from hfexact.exact.login import login
 from hfexact.payments.clients import ExactClients
@@ -222,6 +223,20 @@ class DemoWorld:
         finally:
             with contextlib.suppress(pika.exceptions.AMQPError):
                 connection.close()
+
+    def apply_results(self, *, passes: int = 5) -> dict[str, int]:
+        """``php bin/results.php --once`` until ``<P>.bridge.results`` is empty; the outcomes
+        (applied, unchanged, duplicate, stored, kept) of all passes together."""
+        queue = topology.Names(self.prefix).bridge_results
+        outcomes: Counter[str] = Counter()
+        for _ in range(passes):
+            run = self.hostfact().results()
+            for record in log_records(run.stderr, "results.pass_finished"):
+                outcomes.update({str(k): int(v) for k, v in (record.get("outcomes") or {}).items()})
+            if self.queue_depths([queue])[queue] == 0:
+                return dict(outcomes)
+        raise DemoStepFailed(f"results are still waiting in {queue} after {passes} passes of "
+                             "bin/results.php")
 
     # -- Exact's side (the sandbox's control API) --------------------------------------------
     def control(self, name: str, body: Any = None) -> Any:
