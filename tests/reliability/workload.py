@@ -378,7 +378,7 @@ def bad_inputs(rng: random.Random, installation: str = MAIN) -> list[tuple[Event
     add(json.dumps(floats).encode(), "AmountExcl")
     big = doc_with()
     big["data"]["Description"] = "x" * (10 * 1024 * 1024)
-    add(json.dumps(big).encode(), "large")
+    add(json.dumps(big).encode(), "over the limit")
     utf = json.dumps(doc_with()).encode().replace(b"Regel 1", b"Regel \xff\xfe 1")
     add(utf, "utf-8")
     add(poison_invoice(ids(), installation), "crash")
