@@ -119,6 +119,17 @@ class Workload:
     def count(self, kind: str) -> int:
         return sum(1 for x in self.expected.values() if x.kind == kind)
 
+    def merge(self, other: Workload, rng: random.Random) -> Workload:
+        """Both workloads interleaved (each keeps its own order), as two HostFact
+        installations publishing to one broker."""
+        merged = Workload(self.seed, [*self.settings, *other.settings], [],
+                          {**self.expected, **other.expected}, {**self.bad, **other.bad})
+        a, b = list(self.events), list(other.events)
+        while a or b:
+            source = a if b == [] or (a and rng.random() < len(a) / (len(a) + len(b))) else b
+            merged.events.append(source.pop(0))
+        return merged
+
 
 class _Ids:
     """Deterministic uuid4-shaped ids from the workload's random generator."""
@@ -145,8 +156,12 @@ def generate(
     debtor_versions: int = 3,
     with_batch: bool = True,
     shuffle: bool = True,
+    reversed_share: float = 0.0,
 ) -> Workload:
     """About ``size`` record events (plus one ``settings.changed`` per installation).
+
+    ``reversed_share`` of the debtors have their versions published newest first (as retries
+    reorder them): the worker must keep the newest.
 
     Mix per installation: ~14 % debtor events (1..``debtor_versions`` versions of each debtor),
     ~5 % creditors, ~50 % invoices, ~10 % credit invoices, ~20 % purchase invoices and one
@@ -163,7 +178,7 @@ def generate(
                                             debtor_versions=debtor_versions,
                                             with_batch=with_batch)
     if shuffle:
-        _shuffle_keeping_versions(rng, work.events)
+        _shuffle_keeping_versions(rng, work.events, reversed_share)
     return work
 
 
@@ -272,9 +287,11 @@ def _installation_events(
     return events
 
 
-def _shuffle_keeping_versions(rng: random.Random, events: list[Event]) -> None:
+def _shuffle_keeping_versions(rng: random.Random, events: list[Event],
+                              reversed_share: float = 0.0) -> None:
     """Shuffle, but keep each debtor's versions in their HostFact order (the relay publishes
-    one record's rows in outbox order); reordering among workers is then the system's doing."""
+    one record's rows in outbox order), except ``reversed_share`` of the debtors, whose
+    versions come newest first."""
     rng.shuffle(events)
     slots: dict[tuple[str, str, str], list[int]] = {}
     for index, event in enumerate(events):
@@ -282,7 +299,7 @@ def _shuffle_keeping_versions(rng: random.Random, events: list[Event]) -> None:
             slots.setdefault(event.record, []).append(index)
     for positions in slots.values():
         ordered = sorted((events[p] for p in positions), key=lambda e: json.loads(e.body)[
-            "data"]["Modified"])
+            "data"]["Modified"], reverse=rng.random() < reversed_share)
         for position, event in zip(positions, ordered, strict=True):
             events[position] = event
 
