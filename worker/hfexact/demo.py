@@ -30,7 +30,7 @@ from rich.console import Console
 from hfexact.cli import AppContext
 from hfexact.demo_php import PHP_BRIDGE, DemoStepFailed, log_records
 from hfexact.demo_report import Counts, Row, build_rows, count, counts_table, table
-from hfexact.demo_world import DemoConfig, DemoWorld
+from hfexact.demo_world import DIVISION, DemoConfig, DemoWorld
 from hfexact.errors import BridgeError, ConfigError
 from hfexact.store import Binding
 
@@ -135,19 +135,39 @@ def run_demo(world: DemoWorld, progress: Progress, note: Progress | None = None)
         steps.append((label, 0.0))
         progress(label)
 
-    world.start(step)
+    step("checking RabbitMQ and PHP")
+    world.check_broker()
+    world.check_php()
+    step("starting the Exact sandbox")
+    base_url = world.start_sandbox()
+    world.capture_logs()
+    tell(f"{base_url}, division {DIVISION}, fair-use limit {world.config.minutely} calls a "
+         "minute (Exact's default is 60)")
+    step("declaring the topology (hfexact topology declare)")
+    topo = world.declare_topology()
+    tell(f"{len(topo.exchanges)} exchanges, {len(topo.queues)} queues under "
+         f"{world.prefix}.*")
+    step("opening the store")
+    world.open_store()
+    step("connecting Exact: OAuth consent (hfexact auth login)")
+    me = world.connect_exact()
+    tell(f"connected as {me.get('FullName') or me.get('UserName') or '?'}; tokens stored "
+         "encrypted")
+    step("installing the bridge into HostFact (php bin/install.php)")
+    world.install_hostfact()
     hostfact = world.hostfact()
 
     step(f"creating the sample company in HostFact ({world.config.invoices} invoices)")
     made = hostfact.build_company(invoices=world.config.invoices, today=world.config.today)
+    tell(f"{len(made['debtors'])} debtors, {len(made['invoices'])} invoices + credit invoice "
+         f"{made['credit_invoice']}, batch {made['sdd_batch']}, "
+         f"{len(made['purchase_invoices'])} purchase invoices; settings saved")
 
     step("relaying HostFact's events to RabbitMQ (php bin/relay.php --once)")
     relay = hostfact.relay()
     passes = log_records(relay.stderr, "relay.pass_finished")
     facts["relay"] = {"published": sum(int(r.get("published", 0)) for r in passes)}
-    tell(f"{len(made['debtors'])} debtors, {len(made['invoices'])} invoices + 1 credit "
-         f"invoice, {len(made['purchase_invoices'])} purchase invoices, batch "
-         f"{made['sdd_batch']}: {facts['relay']['published']} events published")
+    tell(f"{facts['relay']['published']} events published with publisher confirms")
 
     step("exporting to Exact (hfexact worker --burst)")
     stats = world.work()
