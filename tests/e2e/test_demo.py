@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 from hfexact.amqp.connection import connect
 from hfexact.cli import cli
-from hfexact.config import Settings
 from hfexact.demo import DemoOutcome, run_demo
 from hfexact.demo_world import DIVISION, DemoConfig, DemoWorld
+from tests.e2e.support import base_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.php, pytest.mark.timeout(120)]
 
@@ -33,7 +33,7 @@ def _division(outcome: DemoOutcome) -> dict[str, list[dict[str, Any]]]:
 @pytest.fixture(scope="module", name="demo")
 def demo_fixture() -> tuple[DemoOutcome, DemoWorld]:
     """One full demo run through the Python API (the CLI run below is the second)."""
-    world = DemoWorld(Settings.from_env({}), DemoConfig())
+    world = DemoWorld(base_settings(), DemoConfig())
     labels: list[str] = []
     try:
         outcome = run_demo(world, labels.append)

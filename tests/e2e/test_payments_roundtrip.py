@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from hfexact.config import Settings
 from hfexact.demo_php import PhpHostFact
 from hfexact.demo_world import DIVISION, DemoConfig, DemoWorld
 from hfexact.payments.publish import ResultSink
 from hfexact.payments.state import PaymentState
 from hfexact.processing_types import ResultMessage
+from tests.e2e.support import base_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.php, pytest.mark.timeout(120)]
 
@@ -90,7 +90,7 @@ class Story:
 
 @pytest.fixture(name="story")
 def story_fixture() -> Iterator[Story]:
-    world = DemoWorld(Settings.from_env({}), DemoConfig(invoices=12))
+    world = DemoWorld(base_settings(), DemoConfig(invoices=12))
     try:
         world.start()
         made = world.hostfact().build_company(invoices=12)
