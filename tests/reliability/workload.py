@@ -415,31 +415,28 @@ def poison_invoice(event_id: str, installation: str = MAIN, hid: int = 90_002) -
     return _checked(doc)
 
 
-def unmapped_rate_invoices(work: Workload, rng: random.Random, count: int,
-                           installation: str = MAIN) -> list[Event]:
-    """Invoices at 6 % VAT, a rate the installation's settings do not map yet: dead-lettered
-    (translation), and exported once the operator adds the rate and replays them."""
-    ids = _Ids(rng)
-    out: list[Event] = []
-    division = INSTALLATIONS[installation]
-    for i in range(1, count + 1):
-        hid = 80_000 + i
-        event_id = ids()
-        body = invoice_event(hid, 1, [("50.00", "1", "6", "")], installation=installation,
-                             event_id=event_id)
-        out.append(Event(event_id, "invoice.issued", body, installation,
-                         (installation, "invoice", str(hid))))
-        work.expected[(installation, "invoice", str(hid))] = Expected(
-            installation, "invoice", str(hid), _invoice_code(hid), division,
-            ref=_invoice_code(hid))
-    return out
-
-
-def settings_with_rate_6(installation: str, rng: random.Random) -> Event:
-    """The operator's fix: the settings map 6 % VAT (to the domestic low-rate code)."""
+def settings_without_rate(installation: str, rate: str, rng: random.Random) -> Event:
+    """Settings whose sales VAT table lacks ``rate`` (the operator has not mapped it yet)."""
     data = settings_data()
-    data["vat_codes"]["6"] = dict(data["vat_codes"]["9"])
+    del data["vat_codes"][rate]
     return settings_event(installation, _Ids(rng), vat_codes=data["vat_codes"])
+
+
+def complete_settings(installation: str, rng: random.Random) -> Event:
+    """The operator's fix: every rate mapped (a new settings version)."""
+    return settings_event(installation, _Ids(rng))
+
+
+def sales_at_rate(work: Workload, rate: str) -> list[Event]:
+    """The sales (and credit) invoices of ``work`` with a line at ``rate`` percent VAT."""
+    out = []
+    for event in work.events:
+        if event.type != "invoice.issued":
+            continue
+        lines = json.loads(event.body)["data"]["InvoiceLines"]
+        if any(line["TaxPercentage"] == rate for line in lines):
+            out.append(event)
+    return out
 
 
 def account_search_code(code: str) -> str:
