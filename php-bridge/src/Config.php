@@ -22,6 +22,8 @@ use HostFactExact\Exception\ConfigError;
  * | HFEXACT_EXPORT_PACKAGE       | exact (HostFact_ExportHistory.Package)    |
  * | HFEXACT_POLL_SECONDS         | 1 (relay daemon idle wait)                |
  * | HFEXACT_CONFIRM_TIMEOUT      | 10 (seconds to wait for publisher confirms)|
+ * | HFEXACT_HOOK_CONNECTION      | hostfact: hooks write through HostFact's  |
+ * |                              | own connection when found; own: never     |
  */
 final class Config
 {
@@ -37,6 +39,7 @@ final class Config
         public readonly string $exportPackage,
         public readonly float $pollSeconds,
         public readonly float $confirmTimeout,
+        public readonly string $hookConnection = 'hostfact',
     ) {
     }
 
@@ -88,6 +91,10 @@ final class Config
         }
         $poll = self::positive($get('HFEXACT_POLL_SECONDS', '1'), 'HFEXACT_POLL_SECONDS', $problems);
         $confirm = self::positive($get('HFEXACT_CONFIRM_TIMEOUT', '10'), 'HFEXACT_CONFIRM_TIMEOUT', $problems);
+        $hookConnection = $get('HFEXACT_HOOK_CONNECTION', 'hostfact');
+        if (!in_array($hookConnection, ['hostfact', 'own'], true)) {
+            $problems[] = 'HFEXACT_HOOK_CONNECTION must be "hostfact" or "own"';
+        }
 
         if ($problems !== [] || $amqp === null) {
             throw ConfigError::fromProblems($problems);
@@ -104,6 +111,7 @@ final class Config
             $get('HFEXACT_EXPORT_PACKAGE', 'exact'),
             $poll,
             $confirm,
+            $hookConnection,
         );
     }
 
@@ -113,6 +121,7 @@ final class Config
         return new self(
             $amqp, $this->prefix, $this->installation, $this->dbDsn, $this->dbUser, $this->dbPassword,
             $this->hostfactBootstrap, $this->spoolDir, $this->exportPackage, $this->pollSeconds, $this->confirmTimeout,
+            $this->hookConnection,
         );
     }
 

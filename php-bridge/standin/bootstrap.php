@@ -17,7 +17,8 @@ require_once __DIR__ . '/functions.php';
     $env = getenv();
     $config = \HostFactExact\Config::load();
     $dsn = ($env['HFEXACT_STANDIN_DSN'] ?? '') !== '' ? $env['HFEXACT_STANDIN_DSN'] : $config->dbDsn;
-    \HostFactStandIn\HostFact::boot(\HostFactExact\Db\Database::connect($dsn, $config->dbUser, $config->dbPassword));
+    // HostFact's own connection (Database_Model::getInstance()), which the bridge's hooks write through
+    \HostFactStandIn\HostFact::boot(\HostFactExact\Db\Database::borrow(\Database_Model::open($dsn, $config->dbUser, $config->dbPassword)));
     $root = $env['HFEXACT_STANDIN_ROOT'] ?? '';
     if ($root !== '' && is_file($root . '/Pro/includes/hooks.php')) {
         require_once $root . '/Pro/includes/hooks.php';

@@ -3,11 +3,14 @@
 declare(strict_types=1);
 
 /*
- * HostFact's global functions, backed by the stand-in (HostFactStandIn\HostFact::instance()).
+ * HostFact's global functions, backed by the stand-in (HostFactStandIn\HostFact::instance()),
+ * and its request-wide connection class Database_Model (database_model.php).
  * Loaded by the stand-in bootstrap only; never inside a real HostFact.
  */
 
 use HostFactStandIn\HostFact;
+
+require_once __DIR__ . '/database_model.php';
 
 if (!function_exists('add_action')) {
     function add_action(string $hook, mixed $function, int $priority = 10): void

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace HostFactExact\Db;
 
 use PDO;
+use PDOException;
 use PDOStatement;
 
 /**
@@ -12,10 +13,17 @@ use PDOStatement;
  *
  * The bridge's tables live in HostFact's own database (MariaDB/MySQL in production); SQLite runs
  * the same code in tests and small setups.
+ *
+ * The connection is either the bridge's own (connect(), wrap()) or HostFact's, borrowed for a hook
+ * (borrow()). A borrowed connection is used as it is: no attribute is changed, every statement is a
+ * plain PDOStatement (HostFact installs its own statement class, whose execute() swallows errors),
+ * rows are fetched as arrays explicitly, and a failed statement throws whatever the error mode.
  */
 final class Database
 {
-    private function __construct(public readonly PDO $pdo, public readonly string $driver)
+    private const PLAIN_STATEMENT = [PDO::ATTR_STATEMENT_CLASS => [PDOStatement::class]];
+
+    private function __construct(public readonly PDO $pdo, public readonly string $driver, public readonly bool $borrowed = false)
     {
     }
 
@@ -41,6 +49,43 @@ final class Database
             $pdo->exec('PRAGMA journal_mode = WAL');
         }
         return new self($pdo, $driver);
+    }
+
+    /** Someone else's open connection (HostFact's), used without changing any of its attributes. */
+    public static function borrow(PDO $pdo): self
+    {
+        return new self($pdo, (string) $pdo->getAttribute(PDO::ATTR_DRIVER_NAME), true);
+    }
+
+    /** A plain PDOStatement, whatever statement class the connection's owner installed. */
+    public function prepare(string $sql): PDOStatement
+    {
+        $statement = $this->pdo->prepare($sql, self::PLAIN_STATEMENT);
+        if (!$statement instanceof PDOStatement) {
+            throw self::failure($this->pdo->errorInfo(), $sql);
+        }
+        return $statement;
+    }
+
+    /**
+     * Executes and throws on failure, also on a connection whose error mode is not "exception".
+     *
+     * @param list<mixed> $params
+     */
+    public static function execute(PDOStatement $statement, array $params = []): PDOStatement
+    {
+        if ($statement->execute($params) === false) {
+            throw self::failure($statement->errorInfo(), $statement->queryString);
+        }
+        return $statement;
+    }
+
+    /** @param array<int, mixed> $info PDO errorInfo() */
+    private static function failure(array $info, string $sql): PDOException
+    {
+        $e = new PDOException(sprintf('SQLSTATE[%s]: %s (%s)', (string) ($info[0] ?? 'HY000'), (string) ($info[2] ?? 'statement failed'), $sql));
+        $e->errorInfo = $info;
+        return $e;
     }
 
     public function isSqlite(): bool
@@ -80,9 +125,7 @@ final class Database
     /** @param list<mixed> $params */
     public function run(string $sql, array $params = []): PDOStatement
     {
-        $statement = $this->pdo->prepare($sql);
-        $statement->execute($params);
-        return $statement;
+        return self::execute($this->prepare($sql), $params);
     }
 
     /**
@@ -91,7 +134,7 @@ final class Database
      */
     public function all(string $sql, array $params = []): array
     {
-        return array_values($this->run($sql, $params)->fetchAll());
+        return array_values($this->run($sql, $params)->fetchAll(PDO::FETCH_ASSOC));
     }
 
     /**
@@ -100,7 +143,7 @@ final class Database
      */
     public function one(string $sql, array $params = []): ?array
     {
-        $row = $this->run($sql, $params)->fetch();
+        $row = $this->run($sql, $params)->fetch(PDO::FETCH_ASSOC);
         return is_array($row) ? $row : null;
     }
 

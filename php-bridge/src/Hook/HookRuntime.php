@@ -7,6 +7,7 @@ namespace HostFactExact\Hook;
 use HostFactExact\Bridge;
 use HostFactExact\Config;
 use HostFactExact\Db\Database;
+use HostFactExact\Db\HostConnection;
 use HostFactExact\HostFact\HostFactClient;
 use HostFactExact\HostFact\InternalApi;
 use HostFactExact\Outbox\Outbox;
@@ -19,14 +20,21 @@ use Throwable;
 
 /**
  * What runs inside HostFact's request when a hook fires. Never throws: every Throwable is caught
- * and logged. Costs one prepared INSERT (plus a lazy database connection once per request); no
- * network. When the database is unreachable the row goes to the local spool instead.
+ * and logged. Costs one prepared INSERT; no network.
+ *
+ * The INSERT goes through HostFact's own connection (HostConnection), so no connection is opened
+ * and a hook inside HostFact's uncommitted transaction commits or rolls back with it. Without one
+ * (HFEXACT_HOOK_CONNECTION=own, or no HostFact connection found) the bridge connects itself, lazily,
+ * once per request. When the database is unreachable or the INSERT fails the row goes to the local
+ * spool instead. The relay pass after the response and the cron pollers always use the bridge's own
+ * connection: they never run inside, or leave anything in, HostFact's transaction.
  */
 final class HookRuntime
 {
     private static ?Config $config = null;
     private static ?Outbox $outbox = null;
     private static ?HookRecorder $recorder = null;
+    private static ?Database $own = null;
     private static bool $connectFailed = false;
     private static bool $shutdownRegistered = false;
 
@@ -61,6 +69,7 @@ final class HookRuntime
         self::$config = $config;
         self::$outbox = $db !== null ? new Outbox($db) : null;
         self::$recorder = self::$outbox !== null ? new HookRecorder(self::$outbox) : null;
+        self::$own = $db !== null && !$db->borrowed ? $db : null;
         self::$connectFailed = false;
         self::$shutdownRegistered = false;
     }
@@ -75,19 +84,29 @@ final class HookRuntime
         if (self::$recorder !== null) {
             return self::$recorder;
         }
-        if (self::$connectFailed) {
+        $host = self::config()->hookConnection === 'hostfact' ? HostConnection::find() : null;
+        $db = $host !== null ? Database::borrow($host) : self::own();
+        if ($db === null) {
             return null;
+        }
+        self::$outbox = new Outbox($db);
+        return self::$recorder = new HookRecorder(self::$outbox);
+    }
+
+    /** The bridge's own connection, opened at most once per request (a dead database is tried once). */
+    private static function own(): ?Database
+    {
+        if (self::$own !== null || self::$connectFailed) {
+            return self::$own;
         }
         $config = self::config();
         try {
-            $db = Database::connect($config->dbDsn, $config->dbUser, $config->dbPassword, 1.0);
+            return self::$own = Database::connect($config->dbDsn, $config->dbUser, $config->dbPassword, 1.0);
         } catch (Throwable $e) {
             self::$connectFailed = true; // once per request: do not wait on a dead database twice
             Log::error('hook.database_unreachable', ['error' => $e->getMessage()]);
             return null;
         }
-        self::$outbox = new Outbox($db);
-        return self::$recorder = new HookRecorder(self::$outbox);
     }
 
     /**
@@ -124,11 +143,11 @@ final class HookRuntime
         register_shutdown_function(static function (): void {
             try {
                 fastcgi_finish_request();
-                $outbox = self::$outbox;
-                if ($outbox === null || !function_exists('internalAPI')) {
+                $db = self::$outbox !== null && function_exists('internalAPI') ? self::own() : null;
+                if ($db === null) {
                     return;
                 }
-                $bridge = new Bridge(self::config(), $outbox->db(), new InternalApi());
+                $bridge = new Bridge(self::config(), $db, new InternalApi());
                 $lock = new FileLock($bridge->lockPath('relay'));
                 if ($lock->acquire(0.0)) {
                     $bridge->relay()->runOnce(false, 5);
@@ -143,11 +162,10 @@ final class HookRuntime
     /** cronjob_task: the pollers run in HostFact's cron (no hooks exist for creditors, purchase invoices, SDD). */
     private static function cron(): void
     {
-        $recorder = self::recorder();
-        if ($recorder === null || self::$outbox === null || !function_exists('internalAPI')) {
+        $db = function_exists('internalAPI') ? self::own() : null;
+        if ($db === null) {
             return;
         }
-        $db = self::$outbox->db();
-        (new Pollers(new HostFactClient(new InternalApi()), $db, self::$outbox, new State($db)))->poll();
+        (new Pollers(new HostFactClient(new InternalApi()), $db, new Outbox($db), new State($db)))->poll();
     }
 }

@@ -7,7 +7,6 @@ namespace HostFactExact\Outbox;
 use DateTimeImmutable;
 use DateTimeInterface;
 use HostFactExact\Db\Database;
-use HostFactExact\Support\Json;
 use HostFactExact\Support\Uuid;
 
 /**
@@ -17,6 +16,10 @@ use HostFactExact\Support\Uuid;
  * write time, so a row published twice after a crash carries the same message id. A dedupe key
  * (e.g. "invoice.issued:9300") makes a second write of the same fact a no-op.
  * Status: pending -> sent | gone (record no longer exists) | skipped (switched off / already exported).
+ *
+ * A hook writes through HostFact's own connection (Database::borrow): the row then belongs to
+ * whatever transaction HostFact has open, so it commits or rolls back with HostFact's change.
+ * params are stored as ASCII JSON (\u escapes), whatever the connection's character set.
  */
 final class Outbox implements OutboxWriter
 {
@@ -49,20 +52,18 @@ final class Outbox implements OutboxWriter
         ?string $eventId = null,
         ?DateTimeInterface $occurredAt = null,
     ): bool {
-        if ($this->insert === null) {
-            $this->insert = $this->db->pdo->prepare($this->db->insertIgnoringDuplicates(
-                'hfexact_outbox',
-                ['event_id', 'event_type', 'entity', 'entity_id', 'dedupe_key', 'params', 'occurred_at', 'status', 'created_at'],
-                'id',
-            ));
-        }
-        $this->insert->execute([
+        $this->insert ??= $this->db->prepare($this->db->insertIgnoringDuplicates(
+            'hfexact_outbox',
+            ['event_id', 'event_type', 'entity', 'entity_id', 'dedupe_key', 'params', 'occurred_at', 'status', 'created_at'],
+            'id',
+        ));
+        Database::execute($this->insert, [
             $eventId ?? Uuid::v4(),
             $eventType,
             $entity,
             $entityId,
             $dedupeKey,
-            Json::encode((object) $params),
+            json_encode((object) $params, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_PRESERVE_ZERO_FRACTION),
             ($occurredAt ?? new DateTimeImmutable())->format(DateTimeInterface::ATOM),
             self::PENDING,
             time(),

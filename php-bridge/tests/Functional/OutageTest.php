@@ -55,7 +55,10 @@ final class OutageTest extends WorldTestCase
         self::assertSame($codes, $published, 'in send order');
     }
 
-    /** A hook that meets a dead database does not break HostFact's request; the row is spooled and published later. */
+    /**
+     * A hook that meets a dead database (its own connection: HFEXACT_HOOK_CONNECTION=own, the fallback
+     * when HostFact's is not used) does not break HostFact's request; the row is spooled and published later.
+     */
     public function testHookWithDeadDatabaseSpoolsAndRelayCatchesUp(): void
     {
         $world = $this->world();
@@ -66,6 +69,7 @@ final class OutageTest extends WorldTestCase
             'HFEXACT_DB_DSN' => 'mysql:host=127.0.0.1;port=' . parse_url(Broker::closedPortUrl(), PHP_URL_PORT) . ';dbname=x',
             'HFEXACT_SPOOL_DIR' => $world->config->spoolDir,
             'HFEXACT_AMQP_PREFIX' => $world->config->prefix,
+            'HFEXACT_HOOK_CONNECTION' => 'own',
         ]);
         HookRuntime::reset($deadDb);
         $started = microtime(true);
@@ -86,16 +90,30 @@ final class OutageTest extends WorldTestCase
         self::assertFileDoesNotExist($world->config->spoolDir . '/outbox.jsonl');
     }
 
-    /** A hook whose code throws an Error (which HostFact would not catch) still returns normally. */
-    public function testHookSwallowsErrors(): void
+    /**
+     * A hook whose INSERT fails on HostFact's own connection (whose statement class would swallow the
+     * error and return false) or whose code throws an Error (which HostFact would not catch) still
+     * returns normally, and the rows wait in the spool instead of being lost.
+     *
+     * @dataProvider drivers
+     */
+    public function testHookSwallowsErrors(string $driver): void
     {
-        $world = $this->world();
-        $world->db->pdo->exec('DROP TABLE hfexact_outbox'); // every INSERT now fails with an Error-free PDOException...
+        $world = $this->world($driver);
+        $world->db->pdo->exec('DROP TABLE hfexact_outbox'); // every INSERT now fails...
         $ids = SampleData::seed($world->hostfact);
         self::assertSame([], $world->hostfact->hooks->caughtExceptions);
         \hfexact_hook('invoice_is_sent', ['id' => 'x', 'InvoiceCode' => new \stdClass()]); // ... and bad input
         $answer = $world->hostfact->api('debtor', 'edit', ['Identifier' => $ids['bv'], 'City' => 'Haarlem']);
         self::assertSame('success', $answer['status']);
-        self::assertFileExists($world->config->spoolDir . '/outbox.jsonl', 'the failed rows wait in the spool');
+        $spooled = array_map(
+            static fn (string $line): array => json_decode($line, true, 512, JSON_THROW_ON_ERROR),
+            file($world->config->spoolDir . '/outbox.jsonl', FILE_IGNORE_NEW_LINES) ?: [],
+        );
+        self::assertSame(
+            [$ids['bv'], $ids['consumer'], $ids['eu'], 'x', $ids['bv']],
+            array_column($spooled, 'entity_id'),
+            'every failed row waits in the spool: 3 debtors created, the bad invoice_is_sent, the edit',
+        );
     }
 }

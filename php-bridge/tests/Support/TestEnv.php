@@ -15,8 +15,9 @@ use PDO;
 
 /**
  * One isolated world per test: a fresh database (a SQLite file, or a MariaDB database with a unique
- * name on the real server), the HostFact stand-in with the bridge's hooks registered, the bridge
- * tables, and a unique AMQP prefix on the real RabbitMQ.
+ * name on the real server) reached through HostFact's own connection (Database_Model), the HostFact
+ * stand-in with the bridge's hooks registered, the bridge tables, and a unique AMQP prefix on the
+ * real RabbitMQ.
  */
 final class TestEnv
 {
@@ -39,7 +40,7 @@ final class TestEnv
         require_once __DIR__ . '/../../hooks.php'; // registers on first include; again below for this instance
         (new BridgeSchema($db))->create();
         hfexact_register_hooks();
-        HookRuntime::reset($config, $db);
+        HookRuntime::reset($config); // the hooks find HostFact's connection themselves (Database_Model)
         $this->bridge = new Bridge($config, $db, new InternalApi());
     }
 
@@ -71,7 +72,9 @@ final class TestEnv
             'HFEXACT_SPOOL_DIR' => $dir . '/spool',
             'HFEXACT_CONFIRM_TIMEOUT' => '5',
         ]);
-        return new self($driver, $dsn, $config, Database::connect($dsn, $user, $password), $dir);
+        // the world's database is HostFact's own request connection, as the stand-in exposes it
+        require_once __DIR__ . '/../../standin/functions.php';
+        return new self($driver, $dsn, $config, Database::borrow(\Database_Model::open($dsn, $user, $password)), $dir);
     }
 
     /** A fresh prefix per call: t<8 hex>, so test runs never share queues. */
@@ -128,6 +131,7 @@ final class TestEnv
     {
         HostFact::reset();
         HookRuntime::reset();
+        \Database_Model::$instance = null;
         Broker::deletePrefix($this->config->prefix);
         if ($this->driver === 'sqlite') {
             self::removeDir($this->dir);

@@ -21,16 +21,17 @@ final class ConfigTest extends TestCase
         self::assertSame(5672, $config->amqp->port);
         self::assertSame('/', $config->amqp->vhost);
         self::assertStringNotContainsString('guest:guest', $config->amqp->describe());
+        self::assertSame('hostfact', $config->hookConnection);
     }
 
     /** Every problem is reported in one error. */
     public function testAllProblemsAtOnce(): void
     {
         try {
-            Config::fromEnv(['HFEXACT_AMQP_URL' => 'http://x', 'HFEXACT_AMQP_PREFIX' => 'a b', 'HFEXACT_POLL_SECONDS' => '-1']);
+            Config::fromEnv(['HFEXACT_AMQP_URL' => 'http://x', 'HFEXACT_AMQP_PREFIX' => 'a b', 'HFEXACT_POLL_SECONDS' => '-1', 'HFEXACT_HOOK_CONNECTION' => 'shared']);
             self::fail('expected ConfigError');
         } catch (ConfigError $e) {
-            foreach (['HFEXACT_AMQP_URL', 'HFEXACT_AMQP_PREFIX', 'HFEXACT_DB_DSN', 'HFEXACT_POLL_SECONDS'] as $key) {
+            foreach (['HFEXACT_AMQP_URL', 'HFEXACT_AMQP_PREFIX', 'HFEXACT_DB_DSN', 'HFEXACT_POLL_SECONDS', 'HFEXACT_HOOK_CONNECTION'] as $key) {
                 self::assertStringContainsString($key, $e->getMessage());
             }
         }
