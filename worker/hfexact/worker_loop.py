@@ -201,7 +201,7 @@ class Worker:
                     self.stats.stopped_because = "signal"
                     return
                 if delivery is None:
-                    if burst and self._drained(inspector):
+                    if burst and self._drained(inspector, consumer):
                         self.stats.stopped_because = "drained"
                         return
                     continue
@@ -221,14 +221,15 @@ class Worker:
             except pika.exceptions.AMQPError:
                 pass
 
-    def _drained(self, inspector: Any) -> bool:
-        """Nothing ready in ``<P>.exact`` and nothing waiting in a retry queue."""
+    def _drained(self, inspector: Any, consumer: Consumer) -> bool:
+        """Nothing ready in ``<P>.exact``, nothing waiting in a retry queue, and nothing
+        delivered to us meanwhile (a slow broker may deliver while we ask for the counts)."""
         queues = [self.names.exact] + [self.names.retry_queue(d) for d in self.ladder]
         for name in queues:
             ok = inspector.queue_declare(name, passive=True)
             if ok.method.message_count:
                 return False
-        return True
+        return not consumer.channel.get_waiting_message_count()
 
     # -- one message ---------------------------------------------------------------------------
     def _handle(
