@@ -70,7 +70,7 @@ class TestExactMessages:
     def test_unknown_message_still_gets_a_step_and_exacts_text(self) -> None:
         """An Exact text no rule knows: a generic step, HTTP status, the text untouched."""
         advice = advise(rejected("Iets onbekends is misgegaan"))
-        assert "Exact refused invoice F0042 (HTTP 500)" in advice.problem
+        assert "Exact refused invoice F0042 in division 123456 (HTTP 500)" in advice.problem
         assert advice.exact_message == "Iets onbekends is misgegaan"
 
 

@@ -319,7 +319,8 @@ def _exact(f: Facts) -> Advice:
     if found is not None:
         return found
     status = f.messages.get("status") if isinstance(f.messages, Mapping) else None
-    return Advice(f"Exact refused {f.record}" + (f" (HTTP {status})" if status else ""),
+    return Advice(f"Exact refused {f.record} in {f.where}"
+                  + (f" (HTTP {status})" if status else ""),
                   "read Exact's message, fix the record in HostFact or the setting it names",
                   f.exact_message)
 

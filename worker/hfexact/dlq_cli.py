@@ -1,8 +1,11 @@
 """``hfexact dlq list|show|replay|purge``: inspect and replay dead-lettered events.
 
-Replay republishes to ``<P>.events`` with the original routing key and message id after the
-broker confirmed it, and only then removes the letter; replaying twice lands once (the worker's
-bindings make a repeated event a no-op). Exit codes: 0 done, 1 an id was not found.
+``list`` and ``show`` say what to do about each letter in plain English (``hfexact.advice``),
+with Exact's own message passed through as Exact wrote it. Replay republishes to
+``<P>.events`` with the original routing key and message id after the broker confirmed it,
+and only then removes the letter; replaying twice lands once (the worker's bindings make a
+repeated event a no-op). Long replays show progress with counts and ETA (a bar on a terminal,
+``progress.update`` log lines otherwise). Exit codes: 0 done, 1 an id was not found.
 """
 
 from __future__ import annotations
@@ -13,12 +16,16 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.markup import escape
 from rich.table import Table
 
+from hfexact.advice import Advice, Facts, advise, division_from_endpoint
 from hfexact.amqp.cli import broker
 from hfexact.amqp.dead_letters import DeadLetter, DeadLetterQueue
 from hfexact.config import Settings
+from hfexact.errors import ConfigError
+from hfexact.logs import configure
+from hfexact.progress import ProgressReporter
 
 PROGRESS_FROM = 10  # show a progress bar from this many letters on
 
@@ -34,6 +41,30 @@ def humanize_age(seconds: float | None) -> str:
 
 def _queue(connection: Any, settings: Settings) -> DeadLetterQueue:
     return DeadLetterQueue(connection, settings.amqp_prefix, clock=time.time)
+
+
+def _installation(body: bytes) -> str | None:
+    try:
+        source = json.loads(body).get("source")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return None
+    value = source.get("installation") if isinstance(source, dict) else None
+    return str(value) if value else None
+
+
+def advice_for(d: DeadLetter, settings: Settings) -> Advice:
+    """What to do about one letter; the division from Exact's endpoint or the settings."""
+    division = None
+    if isinstance(d.messages, dict):
+        division = division_from_endpoint(str(d.messages.get("endpoint") or ""))
+    if division is None:
+        try:
+            division = settings.division_for(_installation(d.body) or settings.installation)
+        except ConfigError:
+            division = None
+    return advise(Facts(kind=d.kind, reason=d.reason, messages=d.messages, letter_id=d.id,
+                        division=division, hostfact_code=d.hostfact_code,
+                        event_type=d.type or d.routing_key))
 
 
 @click.group("dlq")
@@ -52,33 +83,39 @@ def list_cmd(app: Any, limit: int | None, as_json: bool) -> None:
         letters = _queue(connection, settings).browse(limit)
     now = time.time()
     if as_json:
-        click.echo(json.dumps([_summary(d, now) for d in letters], indent=2, default=str))
+        click.echo(json.dumps([_summary(d, now, advice_for(d, settings)) for d in letters],
+                              indent=2, default=str, ensure_ascii=False))
         return
     if not letters:
         click.echo(f"no dead letters in {settings.amqp_prefix}.exact.dead")
         return
-    table = Table("id", "type", "HostFact code", "error", "reason", "attempts", "age",
-                  title=f"{len(letters)} dead letter(s) in {settings.amqp_prefix}.exact.dead")
+    table = Table("id", "type", "HostFact code", "error", "attempts", "age",
+                  title=f"{len(letters)} dead letter(s) in {settings.amqp_prefix}.exact.dead",
+                  show_lines=True)
+    table.add_column("what happened, and what to do", ratio=1, overflow="fold")
     for d in letters:
-        table.add_row(d.id, d.type or d.routing_key, d.hostfact_code or "", d.kind,
-                      _short(d.reason), str(d.attempts), humanize_age(d.age_seconds(now)))
+        advice = advice_for(d, settings)
+        said = f'\n[dim]Exact said:[/dim] "{escape(advice.exact_message)}"' \
+            if advice.exact_message else ""
+        table.add_row(d.id, d.type or d.routing_key, d.hostfact_code or "",
+                      f"[red]{escape(d.kind)}[/red]", str(d.attempts),
+                      humanize_age(d.age_seconds(now)),
+                      f"{escape(advice.problem)}:\n[bold]{escape(advice.next_step(d.id))}[/bold]"
+                      + said)
     console = Console()
     if not console.is_terminal:
-        console = Console(width=200)  # piped or captured: do not wrap ids
+        console = Console(width=240)  # piped or captured: do not wrap ids
     console.print(table)
 
 
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _summary(d: DeadLetter, now: float) -> dict[str, Any]:
+def _summary(d: DeadLetter, now: float, advice: Advice) -> dict[str, Any]:
     return {"id": d.id, "message_id": d.message_id, "type": d.type, "routing_key": d.routing_key,
             "hostfact_code": d.hostfact_code, "error": d.kind, "reason": d.reason,
             "messages": d.messages, "attempts": d.attempts,
             "failed_at": d.failed_at.isoformat() if d.failed_at else None,
-            "age_seconds": d.age_seconds(now)}
+            "age_seconds": d.age_seconds(now),
+            "problem": advice.problem, "what_to_do": advice.next_step(d.id),
+            "exact_message": advice.exact_message}
 
 
 @dlq_group.command("show")
@@ -94,11 +131,16 @@ def show_cmd(app: Any, letter_id: str, with_body: bool) -> None:
         raise click.ClickException(f"no dead letter with id {letter_id!r}")
     now = time.time()
     for d in found:
-        summary = _summary(d, now)
+        advice = advice_for(d, settings)
+        summary = _summary(d, now, advice)
         for key in ("id", "type", "routing_key", "hostfact_code", "error", "reason", "attempts",
                     "failed_at"):
             click.echo(f"{key + ':':15} {summary[key] if summary[key] is not None else ''}")
         click.echo(f"{'age:':15} {humanize_age(summary['age_seconds'])}")
+        click.echo(f"{'problem:':15} {advice.problem}")
+        click.echo(f"{'what to do:':15} {advice.next_step(d.id)}")
+        if advice.exact_message:
+            click.echo(f"{'Exact said:':15} {advice.exact_message}")
         click.echo("messages:")
         click.echo(json.dumps(d.messages, indent=2, ensure_ascii=False, default=str))
         if with_body:
@@ -120,16 +162,18 @@ def replay_cmd(app: Any, ids: tuple[str, ...], replay_all: bool) -> None:
     settings: Settings = app.settings
     if bool(ids) == replay_all:
         raise click.UsageError("give the ids to replay, or --all")
+    configure(settings.log_format, settings.log_level)
     with broker(settings, "hfexact dlq") as connection:
         dlq = _queue(connection, settings)
         total = dlq.count() if replay_all else len(ids)
-        show = total >= PROGRESS_FROM
-        with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
-                      disable=not show, transient=True) as progress:
-            task = progress.add_task("replay", total=total)
-            report = dlq.replay(None if replay_all else set(ids),
-                                on_progress=lambda n, of: progress.update(task, completed=n,
-                                                                          total=of))
+        progress = ProgressReporter("dlq replay", total, transient=True,
+                                    every_seconds=5.0) if total >= PROGRESS_FROM else None
+        if progress is not None:
+            with progress:
+                report = dlq.replay(None if replay_all else set(ids),
+                                    on_progress=lambda n, of: progress.update(n, of))
+        else:
+            report = dlq.replay(None if replay_all else set(ids))
     click.echo(f"replayed {len(report.replayed)} event(s) to {settings.amqp_prefix}.events")
     if report.duplicates_removed:
         click.echo(f"removed {report.duplicates_removed} extra copies of events replayed once")
