@@ -156,3 +156,36 @@ def test_for_error_takes_the_division_from_exacts_endpoint() -> None:
                           endpoint="POST 234567/salesentry/SalesEntries")
     assert "division 234567" in for_error(error).problem
     assert division_from_endpoint("GET current/Me") is None
+
+
+class _Untouched:
+    """Store and Exact client for a processor that must not reach either."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"{name} was used")
+
+
+def test_export_failed_reason_for_an_exact_rejection_is_advice() -> None:
+    """The processor's export.failed reason says what to do; Exact's text stays beside it."""
+    import json
+    from pathlib import Path
+
+    from hfexact.config import Settings
+    from hfexact.processing import Processor
+
+    path = (Path(__file__).resolve().parents[2] / "schemas" / "examples" / "valid"
+            / "invoice.issued" / "dutch-bv-multiline-21-and-9-direct-debit.json")
+    body = path.read_bytes()
+    event = json.loads(body)
+    processor = Processor(Settings(exact_division=123456), _Untouched(), _Untouched())  # type: ignore[arg-type]
+    error = ExactRejected("Exact rejected POST 123456/salesentry/SalesEntries: Ongeldige "
+                          "referentie: Btw-code", status=500,
+                          exact_message="Ongeldige referentie: Btw-code",
+                          endpoint="POST 123456/salesentry/SalesEntries")
+    (failed,) = processor.failure_results(body, error)
+    data = failed.body["data"]
+    assert data["exact_message"] == "Ongeldige referentie: Btw-code"
+    assert data["reason"].startswith(
+        f"Exact does not know the VAT code invoice {event['data']['InvoiceCode']} refers to in "
+        f"division 123456: check the VAT codes per rate on the bridge's settings page")
+    assert data["reason"].endswith(f"then `hfexact dlq replay {event['id']}`")

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hfexact import crashpoints
+from hfexact import advice, crashpoints
 from hfexact.config import Settings
 from hfexact.contract import domain as d
 from hfexact.contract import parse_event
@@ -122,6 +122,10 @@ class Processor:
                                        problems=[text], occurred_at=now),)
         kind, hostfact_id, code = record_identity(env)
         division = self._division_or_none(env.installation)
+        if isinstance(error, ExactRejected):  # Exact's text alone is not plain words: advise
+            said = advice.for_error(error, division=division, hostfact_code=code,
+                                    event_type=env.type)
+            reason = f"{said.problem}: {said.next_step(env.id)}"
         return (export_failed(
             installation=env.installation, kind=kind, hostfact_id=hostfact_id,
             hostfact_code=code, reason=reason, exact_message=exact_message,
