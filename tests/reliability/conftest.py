@@ -87,8 +87,9 @@ def make_rig(
     rigs: list[Rig] = []
 
     def make(*, store: str = "postgresql", amqp_url: str | None = None,
-             admin_url: str | None = None, login: bool = True, **kw: Any) -> Rig:
-        prefix = fresh_prefix()
+             admin_url: str | None = None, login: bool = True, prefix: str | None = None,
+             **kw: Any) -> Rig:
+        prefix = prefix or fresh_prefix()
         if amqp_url is None:
             amqp_tracker.topology(prefix, _ladder(kw))
         if store == "postgresql":
