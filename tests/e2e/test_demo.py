@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from hfexact.amqp.connection import connect
 from hfexact.cli import cli
 from hfexact.demo import DemoOutcome, run_demo
-from hfexact.demo_world import DIVISION, DemoConfig, DemoWorld
+from hfexact.demo_exact import DIVISION
+from hfexact.demo_world import DemoConfig, DemoWorld
 from tests.e2e.support import base_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.php, pytest.mark.timeout(120)]

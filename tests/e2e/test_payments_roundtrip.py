@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from hfexact.demo_exact import DIVISION
 from hfexact.demo_php import PhpHostFact
-from hfexact.demo_world import DIVISION, DemoConfig, DemoWorld
+from hfexact.demo_world import DemoConfig, DemoWorld
 from hfexact.payments.publish import ResultSink
 from hfexact.payments.state import PaymentState
 from hfexact.processing_types import ResultMessage
@@ -76,7 +77,7 @@ class Story:
         return self.totals[code]
 
     def pay(self, code: str, amount: Decimal | str, date: str) -> None:
-        self.world.bank_payment(self.numbers[code], f"{Decimal(amount):.2f}", date)
+        self.world.exact.bank_payment(self.numbers[code], f"{Decimal(amount):.2f}", date)
 
     def poll_and_apply(self) -> tuple[int, dict[str, int]]:
         report = self.world.poll_payments()
@@ -145,7 +146,7 @@ def test_payments_roundtrip(story: Story) -> None:
     assert story.php.report()["results"] == results_before
 
     # -- Exact unmatches one payment; the partly paid invoice gets the rest --------------------
-    story.world.unmatch(story.numbers[unmatched])
+    story.world.exact.unmatch(story.numbers[unmatched])
     story.pay(partial, story.total(partial) - part, day(-3))
     published, applied = story.poll_and_apply()
     assert published == 2
@@ -189,7 +190,7 @@ def test_payments_roundtrip(story: Story) -> None:
     assert story.state(reversed_code) == ("2", "0.00", "")
     for code in batch[1:]:
         assert story.state(code)[0] == "4"
-    journal = story.world.sandbox_state()["divisions"][str(DIVISION)][
+    journal = story.world.exact.state()["divisions"][str(DIVISION)][
         "generaljournalentry/GeneralJournalEntries"]
     assert len(journal) == 2  # the batch and its reversal
     assert story.poll_and_apply() == (0, {})
@@ -204,7 +205,7 @@ def test_payments_roundtrip(story: Story) -> None:
     assert {r["status"] for r in outbox} == {"sent"}
     again = story.world.work()
     assert set(again.outcomes) <= {"duplicate"}
-    division = story.world.sandbox_state()["divisions"][str(DIVISION)]
+    division = story.world.exact.state()["divisions"][str(DIVISION)]
     assert len(division["salesentry/SalesEntries"]) == 13
     assert len(division["purchaseentry/PurchaseEntries"]) == 2
     assert story.world.dead_letters() == 0

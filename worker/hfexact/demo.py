@@ -16,9 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,25 +27,16 @@ import requests
 from rich.console import Console
 
 from hfexact.cli import AppContext
+from hfexact.demo_exact import DIVISION
 from hfexact.demo_php import PHP_BRIDGE, DemoStepFailed, log_records
+from hfexact.demo_plan import Payment, plan_payments
 from hfexact.demo_report import Counts, Row, build_rows, count, counts_table, table
-from hfexact.demo_world import DIVISION, DemoConfig, DemoWorld
+from hfexact.demo_world import DemoConfig, DemoWorld
 from hfexact.errors import BridgeError, ConfigError
 from hfexact.store import Binding
 
-FULL_PAYMENTS = 30
 #: the output's width when it is not a terminal (the table needs about this much)
 WIDTH = 120
-
-
-@dataclass(frozen=True)
-class Payment:
-    kind: str  # sales | purchase
-    code: str
-    entry_number: int
-    amount: str
-    date: str
-    how: str  # full | partial | overpaid
 
 
 @dataclass
@@ -66,49 +56,6 @@ class DemoOutcome:
     def differences(self) -> list[str]:
         found: list[str] = self.facts.get("reconcile", {}).get("differences", [])
         return found
-
-
-def plan_payments(report: Mapping[str, Any], bindings: Mapping[str, Sequence[Binding]],
-                  today: dt.date, *, full: int = FULL_PAYMENTS) -> list[Payment]:
-    """The bank feed of the demo: one part payment, one overpayment, ``full`` payments in
-    full, and the first purchase invoice paid; invoices in the direct-debit batch and the
-    credited one are left to the batch and the credit note."""
-    numbers = {b.hostfact_id: int(b.exact_number) for b in bindings.get("invoice", ())
-               if b.state == "done" and b.exact_number}
-
-    def pay_date(invoice_date: str) -> str:
-        return min(dt.date.fromisoformat(invoice_date) + dt.timedelta(days=7), today).isoformat()
-
-    open_sales = [i for i in report["invoices"]
-                  if str(i["Status"]) == "2" and not i.get("SDDBatchID")
-                  and str(i["Identifier"]) in numbers]
-    open_sales.sort(key=lambda i: str(i["InvoiceCode"]))
-    plan: list[Payment] = []
-    for n, invoice in enumerate(open_sales[: full + 2]):
-        total = Decimal(str(invoice["AmountIncl"]))
-        how, amount = "full", total
-        if n == 0:
-            how, amount = "partial", (total / 2).quantize(Decimal("0.01"))
-        elif n == 1:
-            how, amount = "overpaid", total + Decimal("10.00")
-        plan.append(Payment("sales", str(invoice["InvoiceCode"]),
-                            numbers[str(invoice["Identifier"])], f"{amount:.2f}",
-                            pay_date(str(invoice["Date"])), how))
-    purchases = sorted((p for p in report["purchase_invoices"]
-                        if str(p["Identifier"]) in _purchase_ids(bindings)),
-                       key=lambda p: str(p["CreditInvoiceCode"]))
-    if purchases:
-        p = purchases[0]
-        plan.append(Payment("purchase", str(p["CreditInvoiceCode"]),
-                            _purchase_ids(bindings)[str(p["Identifier"])],
-                            f"{Decimal(str(p['AmountIncl'])):.2f}", pay_date(str(p["Date"])),
-                            "full"))
-    return plan
-
-
-def _purchase_ids(bindings: Mapping[str, Sequence[Binding]]) -> dict[str, int]:
-    return {b.hostfact_id: int(b.exact_number) for b in bindings.get("purchase_invoice", ())
-            if b.state == "done" and b.exact_number}
 
 
 Progress = Callable[[str], None]
@@ -179,20 +126,20 @@ def run_demo(world: DemoWorld, progress: Progress, note: Progress | None = None)
 
     step("in Exact: the accountant processes the entries and matches the credit note; "
          "the bank feed arrives")
-    world.process_entries()
+    world.exact.process_entries()
     today = _today(world)
     bindings = {kind: world.bindings(kind) for kind in
                 ("debtor", "creditor", "invoice", "purchase_invoice", "sdd_batch")}
     before = hostfact.report()
     payments = plan_payments(before, bindings, today)
     for payment in payments:
-        world.bank_payment(payment.entry_number, payment.amount, payment.date)
+        world.exact.bank_payment(payment.entry_number, payment.amount, payment.date)
     by_code = {b.hostfact_code: b for b in bindings["invoice"]}
     credited, credit = by_code.get(made["credited_invoice"]), by_code.get(made["credit_invoice"])
     if credited is not None and credit is not None:
         amount = next(str(i["AmountIncl"]) for i in before["invoices"]
                       if i["InvoiceCode"] == made["credited_invoice"])
-        world.match_credit_note(credited, credit, amount, today.isoformat())
+        world.exact.match_credit_note(credited, credit, amount, today.isoformat())
     kinds = Counter(p.how if p.kind == "sales" else "purchase invoice" for p in payments)
     tell(f"{len(payments)} bank payments ({_counted(kinds)}); credit note "
          f"{made['credit_invoice']} matched with {made['credited_invoice']}")
@@ -228,7 +175,7 @@ def run_demo(world: DemoWorld, progress: Progress, note: Progress | None = None)
     report = hostfact.report()
     rows = build_rows(report, bindings)
     counts = count(rows, world.dead_letters())
-    sandbox = world.sandbox_state()
+    sandbox = world.exact.state()
     facts["exact_calls"] = sum(int(v) for v in sandbox["counters"]["calls"].values())
     steps[-1] = (steps[-1][0], time.monotonic() - last[0])
     return DemoOutcome(rows=rows, counts=counts, elapsed=time.monotonic() - started, made=made,

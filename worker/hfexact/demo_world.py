@@ -35,6 +35,7 @@ from hfexact import logs
 from hfexact.amqp import topology
 from hfexact.amqp.connection import connect
 from hfexact.config import Settings
+from hfexact.demo_exact import DIVISION, ExactSide
 from hfexact.demo_php import PHP_BRIDGE, RABBITMQ_HINT, DemoStepFailed, PhpHostFact, log_records
 from hfexact.errors import BridgeError, ConfigError, TransientError
 from hfexact.exact.login import login
@@ -47,7 +48,6 @@ from hfexact.sandbox import RunningSandbox, start_sandbox
 from hfexact.store import Binding, Store, open_configured_store
 from hfexact.worker_loop import RunStats, Settled, Worker
 
-DIVISION = 123456
 INSTALLATION = "hf-demo"
 #: short retry delays, so a direct-debit batch waiting for its invoices is retried quickly
 RETRY_BASE_SECONDS = 0.25
@@ -248,52 +248,11 @@ class DemoWorld:
         raise DemoStepFailed(f"results are still waiting in {queue} after {passes} passes of "
                              "bin/results.php")
 
-    # -- Exact's side (the sandbox's control API) --------------------------------------------
-    def control(self, name: str, body: Any = None) -> Any:
-        response = requests.post(f"{self._sandbox().base_url}/sandbox/{name}", json=body,
-                                 timeout=10)
-        if response.status_code != 200:
-            raise DemoStepFailed(f"the sandbox refused {name}: {response.text[:300]}")
-        return response.json()
-
-    def bank_payment(self, entry_number: int, amount: str, date: str) -> Any:
-        return self.control("bank-payment", {"division": DIVISION, "invoice_number": entry_number,
-                                             "amount": amount, "date": date})
-
-    def unmatch(self, entry_number: int) -> Any:
-        return self.control("unmatch", {"division": DIVISION, "invoice_number": entry_number})
-
-    def process_entries(self) -> Any:
-        return self.control("process", {"division": DIVISION})
-
-    def match_credit_note(self, invoice: Binding, credit: Binding, amount: str,
-                          date: str) -> None:
-        """What the accountant does in Exact: match an invoice with its credit note by a
-        memorial booking on the receivables account against both entry numbers."""
-        client = ExactClients(self.settings, self._store())(0)
-        try:
-            receivables = client.get(DIVISION, "financial/GLAccounts",
-                                     {"$filter": "Code eq '1300'", "$select": "ID"})[0]["ID"]
-            customer = invoice.details["customer_id"]
-            when = f"{date}T00:00:00Z"
-            client.post(DIVISION, "generaljournalentry/GeneralJournalEntries", {
-                "JournalCode": "90", "GeneralJournalEntryLines": [
-                    {"GLAccount": receivables, "Account": customer, "AmountFC": f"-{amount}",
-                     "OurRef": int(invoice.exact_number or 0), "Date": when,
-                     "Description": f"Creditnota {credit.hostfact_code} tegen factuur "
-                                    f"{invoice.hostfact_code}"},
-                    {"GLAccount": receivables, "Account": customer, "AmountFC": amount,
-                     "OurRef": int(credit.exact_number or 0), "Date": when,
-                     "Description": f"Factuur {invoice.hostfact_code} tegen creditnota "
-                                    f"{credit.hostfact_code}"}]})
-        finally:
-            client.close()
-
-    def sandbox_state(self) -> dict[str, Any]:
-        response = requests.get(f"{self._sandbox().base_url}/sandbox/state", timeout=10)
-        response.raise_for_status()
-        state: dict[str, Any] = response.json()
-        return state
+    # -- Exact's side ----------------------------------------------------------------------
+    @property
+    def exact(self) -> ExactSide:
+        """The sandbox's control API and what the accountant does in Exact."""
+        return ExactSide(self._sandbox().base_url, self.settings, self._store())
 
     # -- what happened -------------------------------------------------------------------------
     def bindings(self, kind: str) -> list[Binding]:
