@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PHP_PACKAGES="php-cli php-amqplib phpunit php-sqlite3 php-mysql php-mbstring"
 # docker-compose (v1, Debian) only checks that docker-compose.yml stays valid in the tests
-EXTRA_PACKAGES="docker-compose"
+EXTRA_PACKAGES="docker-compose chromium chromium-driver"  # chromium + driver: the settings page browser test
 missing=""
 for p in $PHP_PACKAGES $EXTRA_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
