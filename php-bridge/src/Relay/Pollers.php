@@ -9,6 +9,7 @@ use HostFactExact\Db\State;
 use HostFactExact\Event\EventType;
 use HostFactExact\HostFact\HostFactClient;
 use HostFactExact\Outbox\Outbox;
+use HostFactExact\Results\ResultHandler;
 
 /**
  * What HostFact has no hooks for, found by polling and written to the outbox:
@@ -68,6 +69,10 @@ final class Pollers
                 continue; // not received yet: comes back when it changes
             }
             $id = (string) $item['Identifier'];
+            if ($controller === 'creditinvoice'
+                && $this->state->get(ResultHandler::writeBackKey($id)) === $modified) {
+                continue; // the echo of our own markaspaid/partpayment, not an edit
+            }
             if ($this->outbox->record($type, $entity, $id, ['poller' => $controller, 'Modified' => $modified], "$type:$id:$modified")) {
                 $written++;
             }

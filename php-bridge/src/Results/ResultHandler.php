@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace HostFactExact\Results;
 
 use HostFactExact\Db\Database;
+use HostFactExact\Db\State;
 use HostFactExact\Event\EventType;
 use HostFactExact\Exception\HostFactError;
 use HostFactExact\Exception\InvalidMessage;
@@ -139,12 +140,25 @@ final class ResultHandler
     {
         try {
             WriteBackGuard::during($id, fn () => $this->hostfact->act($controller, $action, $params));
+            if ($controller === 'creditinvoice') {
+                // HostFact fires no hooks for purchase invoices: the relay's poller sees this
+                // write-back as a change (Modified moved). Remember the stamp it left so the
+                // poller can tell our own echo from a real edit.
+                $after = $this->hostfact->show('creditinvoice', ['Identifier' => $id]);
+                (new State($this->db))->set(self::writeBackKey($id), (string) ($after['Modified'] ?? ''));
+            }
         } catch (HostFactError $e) {
             if (preg_match('/concurrent|try again/i', $e->getMessage()) === 1) {
                 throw new TransientWriteBack($e->getMessage(), 0, $e);
             }
             throw new InvalidMessage('HostFact refused ' . $action . ': ' . implode('; ', $e->errors), 0, $e);
         }
+    }
+
+    /** The hfexact_state key holding the Modified stamp our last write-back left on a purchase invoice. */
+    public static function writeBackKey(string $creditInvoiceId): string
+    {
+        return 'writeback.creditinvoice.' . $creditInvoiceId;
     }
 
     private function seen(string $messageId): bool
