@@ -36,7 +36,7 @@ from bench.common import ROOT, Section, load_average, machine
 from bench.report import print_table
 
 RESULTS = ROOT / "bench" / "results"
-ORDER = ("calls", "overhead", "latency", "drain", "php", "scaling")
+ORDER = ("calls", "overhead", "latency", "drain", "php", "scaling", "memory", "poll")
 
 
 def counts(mode: str) -> dict[str, int]:
@@ -116,11 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         "overhead": lambda: overhead.run(quick=quick),
         "latency": lambda: latency.run(quick=quick, invoices=n["latency"]),
         "php": lambda: php.run(quick=quick),
-        "scaling": lambda: scaling.run(quick=quick, full=mode == "full",
-                                       memory_events=n["memory"]),
+        "scaling": lambda: scaling.run(quick=quick, full=mode == "full"),
+        "memory": lambda: scaling.memory(n["memory"]),
     }
     sections: list[Section] = []
-    for name in (x for x in ORDER if x in chosen and x != "drain"):
+    poll = None
+    for name in (x for x in ORDER if x in chosen and x not in ("drain", "poll")):
+        if name == "memory" and "poll" in chosen:
+            # the poll script's figures are call counts, not rates: it may share the CPU
+            poll = calls.start_poll(quick)
         before = load_average()
         console.print(f"  {name} ...", end="")
         t0 = time.monotonic()
@@ -134,7 +138,29 @@ def main(argv: list[str] | None = None) -> int:
         section.detail["load_after"] = load_average()
         console.print(f" {section.seconds:.0f} s" + (f" [red]{section.error}" if section.error
                                                       else ""))
+        if name == "memory" and poll is not None:
+            for row in section.rows:
+                if row.name.startswith("worker RSS"):
+                    row.note += "; the payment-poll benchmark ran beside it"
+        same = next((s for s in sections if s.name == section.name), None)
+        if same is not None:  # memory joins scaling's group
+            same.rows += section.rows
+            same.detail.update(section.detail)
+            same.seconds += section.seconds
+            same.error = same.error or section.error
+            continue
         sections.append(section)
+    if "poll" in chosen:
+        console.print("  payment poll ...", end="")
+        t0 = time.monotonic()
+        polled = calls.poll_section(poll if poll is not None else calls.start_poll(quick))
+        console.print(f" {time.monotonic() - t0:.0f} s more")
+        first = next((s for s in sections if s.name == polled.name), None)
+        if first is not None:
+            first.rows += polled.rows
+            first.detail.update(polled.detail)
+        else:
+            sections.insert(0, polled)
     if drain is not None:
         console.print("  drain (running since the start) ...", end="")
         section = drain_section(*drain, n["drain"])

@@ -60,7 +60,7 @@ def one_size(n: int) -> dict[str, float]:
             "store_bytes_added": size_after - size_before, "store_bytes": size_after}
 
 
-def run(quick: bool = False, full: bool = False, memory_events: int | None = None) -> Section:
+def run(quick: bool = False, full: bool = False) -> Section:
     section = Section("5 scaling")
     sizes = [10, 100] if quick else [10, 100, 1000]
     if full:
@@ -83,18 +83,18 @@ def run(quick: bool = False, full: bool = False, memory_events: int | None = Non
                       f"({per_record:,.0f} B each)") + "; SQLite, bindings + activity")
     section.detail["sizes"] = runs
     section.detail["store_bytes_per_record"] = per_record
-    events = memory_events or (5000 if quick else (100_000 if full else 20_000))
-    _memory(section, events)
     return section
 
 
-def _memory(section: Section, events: int) -> None:
+def memory(events: int) -> Section:
+    """Worker RSS after ``events`` events (``bench.memory`` in a child process)."""
+    section = Section("5 scaling")
     out = subprocess.run([sys.executable, "-m", "bench.memory", "--events", str(events)],
                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     if out.returncode != 0:
-        section.add("worker RSS growth", None, "MB", note=f"failed: {out.stderr[-300:]}")
-        return
+        section.error = f"bench.memory failed: {out.stderr[-300:]}"
+        return section
     doc = json.loads(out.stdout.strip().splitlines()[-1])
     section.detail["memory"] = doc
     growth = doc["growth_mb"]
@@ -110,3 +110,4 @@ def _memory(section: Section, events: int) -> None:
     section.add("  RSS growth after warm-up", growth, "MB", target="no growth (< 5 MB)",
                 ok=growth < 5.0,
                 note="samples: " + ", ".join(f"{x:.1f}" for x in doc["samples_mb"][::4]))
+    return section
