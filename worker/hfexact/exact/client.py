@@ -5,12 +5,19 @@ the division's shared rate budget first and records the budget Exact reports aft
 retries on its own, except: one refresh-and-retry on a 401 (when the token is old enough), and
 one wait-and-retry on a 429 or a spent budget when the reset is at most ``max_inline_wait``
 seconds away. Everything else surfaces as the bridge's errors (see ``errors_map``).
+
+``observer`` (optional, settable after construction) sees every REST call as an
+:class:`ExactCall` once it has an answer or failed without one; the metrics endpoint counts
+calls by division, endpoint and status through it. An observer's exception is logged, never
+raised into the call.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -18,7 +25,7 @@ import requests
 
 from hfexact import crashpoints
 from hfexact.config import Settings
-from hfexact.errors import RateLimited, TransientError
+from hfexact.errors import BridgeError, RateLimited, TransientError
 from hfexact.exact import odata
 from hfexact.exact.errors_map import map_request_exception, map_response
 from hfexact.exact.oauth import OAuthClient, OAuthConfig, permit_loopback_http
@@ -30,6 +37,29 @@ from hfexact.store import Store
 log = get_logger("hfexact.exact.client")
 
 Params = Mapping[str, str | int]
+_KEY = re.compile(r"\((?:guid)?'[^']*'\)|\(\d+\)")
+
+
+@dataclass(frozen=True)
+class ExactCall:
+    """One REST call as the observer sees it; ``status`` None: no answer (timeout, refused)."""
+
+    division: int | None
+    method: str
+    endpoint: str  # e.g. ``salesentry/SalesEntries``: no division, no entity keys, no query
+    status: int | None
+    seconds: float
+
+
+def endpoint_label(url: str) -> str:
+    """``.../api/v1/123456/crm/Accounts(guid'…')`` -> ``crm/Accounts`` (bounded cardinality)."""
+    path = urlsplit(url).path
+    marker = "/api/v1/"
+    path = path.split(marker, 1)[1] if marker in path else path
+    head, _, rest = path.partition("/")
+    if head.isdigit():
+        path = rest
+    return _KEY.sub("", path)
 
 
 def encode_query(params: Params | None) -> str:
@@ -68,6 +98,8 @@ class ExactClient:
         self.limiter = RateLimiter(store, keep_minute=keep_minute, keep_day=keep_day)
         #: HTTP requests sent to the REST API by this client (token calls not included)
         self.calls = 0
+        #: sees every REST call (metrics); see the module docstring
+        self.observer: Callable[[ExactCall], None] | None = None
 
     # -- the public verbs --------------------------------------------------------------------
 
@@ -171,7 +203,13 @@ class ExactClient:
                     waited = True
                     continue
             token = self.tokens.access_token()
-            response = self._send(method, full_url, token, data, headers, endpoint)
+            started = time.monotonic()
+            try:
+                response = self._send(method, full_url, token, data, headers, endpoint)
+            except BridgeError:
+                self._observe(division, method, url, None, started)
+                raise
+            self._observe(division, method, url, response.status_code, started)
             if division is not None:
                 self.limiter.record(division, response)
             if response.status_code == 401 and not refreshed:
@@ -191,6 +229,16 @@ class ExactClient:
                          error=mapped.kind, division=division)
                 raise mapped
             return response
+
+    def _observe(self, division: int | None, method: str, url: str, status: int | None,
+                 started: float) -> None:
+        if self.observer is None:
+            return
+        try:
+            self.observer(ExactCall(division, method, endpoint_label(url), status,
+                                    time.monotonic() - started))
+        except Exception as exc:  # noqa: BLE001 - metrics must never break a booking
+            log.warning("exact.observer_failed", error=repr(exc))
 
     def _wait_briefly(self, exc: RateLimited) -> bool:
         delay = exc.retry_at - self._clock()

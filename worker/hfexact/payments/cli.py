@@ -1,4 +1,8 @@
-"""``hfexact payments poll [--watch SECONDS] [--once] [--reconcile] [--json]``.
+"""``hfexact payments poll [--watch SECONDS] [--once] [--reconcile] [--json] [--metrics-port N]``.
+
+With ``--watch``, ``--metrics-port`` serves Prometheus metrics (Exact calls, rate budget, token,
+queues, poll rounds and payment results published) and ``/healthz`` (200 while poll rounds end
+in time). ``--reconcile`` shows progress with counts on a terminal and logs it otherwise.
 
 Exit codes: 0 polled (a division skipped for its rate budget is normal), 1 a division failed
 (Exact unavailable, ...) or ``--reconcile`` found differences, 2 configuration, 3 Exact
@@ -11,7 +15,7 @@ import json
 import signal
 import threading
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -20,12 +24,17 @@ from rich.table import Table
 
 from hfexact.config import Settings
 from hfexact.errors import TransientError
+from hfexact.exact.client import ExactClient
 from hfexact.logs import configure
 from hfexact.payments.clients import ExactClients
 from hfexact.payments.poller import DivisionReport, Poller, PollReport, as_dict
 from hfexact.payments.publish import amqp_sink
 from hfexact.payments.reconcile import ReconcileReport, reconcile
 from hfexact.store import Store, open_configured_store
+from hfexact.worker_cli import metrics_options
+
+if TYPE_CHECKING:
+    from hfexact.metrics import Telemetry
 
 
 @click.group("payments")
@@ -95,6 +104,19 @@ class _Stop:
             signal.signal(signum, handler)
 
 
+class _ObservedClients(ExactClients):
+    """ExactClients whose clients report every REST call to the metrics."""
+
+    def __init__(self, settings: Settings, store: Store, telemetry: Telemetry) -> None:
+        super().__init__(settings, store)
+        self._telemetry = telemetry
+
+    def __call__(self, keep_minute: int) -> ExactClient:
+        client = super().__call__(keep_minute)
+        self._telemetry.observe(client)
+        return client
+
+
 def _poll_once(settings: Settings, store: Store,
                clients: ExactClients) -> tuple[PollReport, Poller]:
     with amqp_sink(settings) as sink:
@@ -109,17 +131,30 @@ def _poll_once(settings: Settings, store: Store,
 @click.option("--reconcile", "do_reconcile", is_flag=True,
               help="Compare every exported invoice with Exact's open items; publish nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@metrics_options
 @click.pass_obj
 def poll_cmd(app: Any, watch: float | None, once: bool, do_reconcile: bool,
-             as_json: bool) -> int:
+             as_json: bool, metrics_port: int | None, metrics_host: str) -> int:
     """Read payment state from Exact and publish payment results for HostFact."""
     if once and watch is not None:
         raise click.UsageError("--once and --watch exclude each other")
     settings: Settings = app.settings
+    port = metrics_port if metrics_port is not None else settings.metrics_port
+    if metrics_port is not None and watch is None:
+        raise click.UsageError("--metrics-port needs --watch (a single poll ends at once)")
     configure(settings.log_format, settings.log_level)
     settings.require("exact_client_id", "exact_client_secret")
     store = open_configured_store(settings)
-    clients = ExactClients(settings, store)
+    telemetry = None
+    if watch is not None and port is not None and not do_reconcile:
+        from hfexact.metrics import Telemetry
+
+        telemetry = Telemetry.start(settings, store=store, needs_connection=False,
+                                    host=metrics_host, port=port,
+                                    max_tick_age=2 * watch + 300)
+        clients: ExactClients = _ObservedClients(settings, store, telemetry)
+    else:
+        clients = ExactClients(settings, store)
     try:
         if do_reconcile:
             return _reconcile(settings, store, clients, as_json)
@@ -127,8 +162,10 @@ def poll_cmd(app: Any, watch: float | None, once: bool, do_reconcile: bool,
             report, _ = _poll_once(settings, store, clients)
             _print_poll(report, as_json)
             return 1 if report.errors else 0
-        return _watch(settings, store, clients, watch, as_json)
+        return _watch(settings, store, clients, watch, as_json, telemetry)
     finally:
+        if telemetry is not None:
+            telemetry.stop()
         clients.close()
         store.close()
 
@@ -149,16 +186,23 @@ def _reconcile(settings: Settings, store: Store, clients: ExactClients, as_json:
 
 
 def _watch(settings: Settings, store: Store, clients: ExactClients, interval: float,
-           as_json: bool) -> int:
+           as_json: bool, telemetry: Telemetry | None = None) -> int:
     stop = _Stop()
     stop.install()
+    if telemetry is not None:
+        telemetry.health.tick()
     while not stop.event.is_set():
         try:
             report, poller = _poll_once(settings, store, clients)
         except TransientError as exc:  # RabbitMQ away: nothing saved, try again later
             click.echo(f"poll failed, nothing was saved: {exc}", err=True)
+            if telemetry is not None:
+                telemetry.metrics.poll_round(failed=True)
             stop.event.wait(interval)
             continue
+        if telemetry is not None:
+            telemetry.metrics.poll_round(failed=bool(report.errors), report=report)
+            telemetry.health.tick()
         _print_poll(report, as_json)
         stop.event.wait(poller.next_poll_in(report, interval))
     return 0
