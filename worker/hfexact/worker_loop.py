@@ -345,10 +345,13 @@ class Worker:
         delay_ms = delay_until_ms(exc.retry_at, now, self.ladder)
         settler.retry(delivery, routing_key, failure_from_error(exc),
                       attempts_of(delivery.headers), delay_ms, rate_limited=True)
+        only = self._only_division(exc.division)
+        if only:  # pause consuming: nothing may wait unacked in our buffer meanwhile
+            consumer.hold_off()
         consumer.ack(delivery)
         label = done("event.rate_limited", "rate_limited", "info", division=exc.division,
                      delay_ms=delay_ms)
-        if self._only_division(exc.division):
+        if only:
             pause = min(MAX_PAUSE_SECONDS, max(0.0, exc.retry_at - now))
             self._log.info("worker.paused", division=exc.division, seconds=round(pause, 1))
             consumer.pause(pause, should_abort=lambda: self._stop_requested)

@@ -77,25 +77,40 @@ class Consumer:
         self.queue = queue_name
         self.channel = connection.channel()
         self.channel.basic_qos(prefetch_count=prefetch)
+        self._held_off = False
 
     def deliveries(self, idle_seconds: float) -> Iterator[Delivery | None]:
         """Messages as they arrive; ``None`` after ``idle_seconds`` without one."""
-        for method, props, body in self.channel.consume(
-            self.queue, inactivity_timeout=idle_seconds
-        ):
-            if method is None:
-                yield None
-                continue
-            yield Delivery(
-                delivery_tag=method.delivery_tag,
-                exchange=method.exchange,
-                routing_key=method.routing_key,
-                redelivered=bool(method.redelivered),
-                properties=props,
-                body=bytes(body),
-            )
-        raise TransientError(f"the broker cancelled our consumer of {self.queue!r}",
-                             hint="was the queue deleted? run `hfexact topology declare`")
+        while True:
+            for method, props, body in self.channel.consume(
+                self.queue, inactivity_timeout=idle_seconds
+            ):
+                if method is None:
+                    yield None
+                    continue
+                yield Delivery(
+                    delivery_tag=method.delivery_tag,
+                    exchange=method.exchange,
+                    routing_key=method.routing_key,
+                    redelivered=bool(method.redelivered),
+                    properties=props,
+                    body=bytes(body),
+                )
+            if not self._held_off:
+                raise TransientError(f"the broker cancelled our consumer of {self.queue!r}",
+                                     hint="was the queue deleted? run `hfexact topology declare`")
+            self._held_off = False  # we cancelled it for a pause: consume again
+
+    def hold_off(self) -> None:
+        """Cancel our consumer so the broker delivers nothing until ``deliveries`` resumes.
+
+        Call it while the message in hand is still unacknowledged: with prefetch 1 the broker
+        has delivered nothing else, so nothing is handed back (a returned message would count
+        towards the quorum queue's delivery limit) and nothing sits unacknowledged in our
+        buffer during a pause (RabbitMQ's ``consumer_timeout``).
+        """
+        self.channel.cancel()
+        self._held_off = True
 
     def wait_for(
         self,
