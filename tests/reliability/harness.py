@@ -37,7 +37,7 @@ from hfexact.amqp.failures import H_ERROR, H_REASON
 from hfexact.config import Settings
 from hfexact.processing import build_processor
 from hfexact.processing_types import MessageMeta
-from hfexact.store import Store, open_store
+from hfexact.store import Store, TokenSet, open_store
 from tests.integration.test_processing_samples import log_in
 from tests.reliability.workload import Event, Workload
 
@@ -458,6 +458,27 @@ def _found(state: dict[str, Any], work: Workload) -> dict[tuple[str, str, str], 
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+def age_tokens(rig: Rig, age: float) -> TokenSet:
+    """The last consent happened ``age`` seconds ago, for the sandbox and for the store."""
+    store = rig.open_store()
+    try:
+        tokens = store.load_tokens(CLIENT_ID)
+        assert tokens is not None
+        aged = TokenSet(tokens.access_token, tokens.refresh_token,
+                        expires_at=tokens.expires_at - age, issued_at=tokens.issued_at - age)
+        store.save_tokens(CLIENT_ID, aged)
+    finally:
+        store.close()
+    rig.sandbox.advance(age + 1)  # one second more: the worker never refreshes too early
+    return aged
+
+
+def token_calls(rig: Rig) -> int:
+    return int(rig.sandbox.counters()["token_calls"])
+
+
+
 
 def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.2,
                what: str = "condition") -> None:

@@ -20,29 +20,17 @@ import time
 
 import pytest
 
-from hfexact.store import TokenSet
 from tests.reliability import report
-from tests.reliability.harness import CLIENT_ID, Proc, Rig, json_lines, wait_until
+from tests.reliability.harness import (
+    CLIENT_ID,
+    Proc,
+    Rig,
+    age_tokens,
+    json_lines,
+    token_calls,
+    wait_until,
+)
 from tests.reliability.workload import generate
-
-
-def age_tokens(rig: Rig, age: float) -> TokenSet:
-    """The last consent happened ``age`` seconds ago, for the sandbox and for the store."""
-    store = rig.open_store()
-    try:
-        tokens = store.load_tokens(CLIENT_ID)
-        assert tokens is not None
-        aged = TokenSet(tokens.access_token, tokens.refresh_token,
-                        expires_at=tokens.expires_at - age, issued_at=tokens.issued_at - age)
-        store.save_tokens(CLIENT_ID, aged)
-    finally:
-        store.close()
-    rig.sandbox.advance(age + 1)  # one second more: the worker never refreshes too early
-    return aged
-
-
-def token_calls(rig: Rig) -> int:
-    return int(rig.sandbox.counters()["token_calls"])
 
 
 def assert_no_token_trouble(procs: list[Proc]) -> None:
