@@ -21,7 +21,7 @@ import pika
 import pika.exceptions
 
 from tests.reliability import report
-from tests.reliability.harness import Rig, outcomes_in_logs
+from tests.reliability.harness import Rig, outcomes_in_logs, wait_until
 from tests.reliability.workload import (
     MAIN,
     complete_settings,
@@ -63,12 +63,14 @@ def test_replaying_dead_letters_twice_lands_each_once(make_rig) -> None:  # type
     assert count >= 5
     rig.apply_settings([settings_without_rate(MAIN, "9", rng)])
     rig.publish([*work.events, *unmapped])  # the relay published these twice
-    first = rig.start_worker("--burst", name="before-fix")
-    assert first.wait(120) == 0
+    worker = rig.start_worker(name="worker")  # one worker all along: it never restarts
 
+    def settled() -> bool:
+        return rig.drained() and len(copy_letters(rig)) == 2 * count
+
+    wait_until(settled, 90, what="everything settled before the fix")
     before = rig.verify(work)
     letters = copy_letters(rig)
-    assert len(letters) == 2 * count
     assert {str(p.message_id) for p, _ in letters} == {e.event_id for e in unmapped}
     assert all(before.dead_letters[e.event_id]["error"] == "translation" for e in unmapped)
     assert all("9%" in before.dead_letters[e.event_id]["reason"] for e in unmapped)
@@ -79,14 +81,16 @@ def test_replaying_dead_letters_twice_lands_each_once(make_rig) -> None:  # type
     assert replay.returncode == 0, replay.stderr
     assert f"replayed {count} event(s)" in replay.stdout
     assert f"removed {count} extra copies" in replay.stdout
-    rig.drain()
-    once = rig.verify(work)
-    once.assert_exactly_once()
+    wait_until(lambda: rig.verify(work).exported_once == len(work.expected), 60, step=0.5,
+               what="the replayed invoices booked")
+    rig.verify(work).assert_exactly_once()
 
-    restore_letters(rig, letters)  # both copies come back
+    restore_letters(rig, letters)  # both copies of every letter come back
     again = rig.run_cli("dlq", "replay", "--all")
     assert again.returncode == 0, again.stderr
-    rig.drain()
+    wait_until(lambda: rig.drained() and outcomes_in_logs([worker])["duplicate"] >= count, 60,
+               step=0.5, what="the second replay settled")
+    assert worker.term(30) == 0
     verdict = rig.verify(work)
     outcomes = outcomes_in_logs(rig.procs)
     report.record("7 replay twice", **verdict.counts(), faults=2 * count,
