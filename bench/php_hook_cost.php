@@ -11,8 +11,9 @@ declare(strict_types=1);
  *    - hostfact_autocommit: through HostFact's own open connection, no transaction open (the INSERT
  *      commits on its own: one redo-log flush on MariaDB);
  *    - hostfact_in_transaction: through HostFact's connection inside HostFact's transaction (HostFact
- *      updates a debtor, the hook fires, HostFact commits); also HostFact's COMMIT with and without
- *      the hook's row, i.e. what the row adds to the commit;
+ *      updates a debtor, the hook fires, HostFact commits); also HostFact's own UPDATE in the same
+ *      transaction (a statement of the same kind, for comparison) and HostFact's COMMIT with and
+ *      without the hook's row, i.e. what the row adds to the commit;
  *    - first_call: the first hook of a fresh request (connection lookup + statement prepare);
  *    - own_connection (HFEXACT_HOOK_CONNECTION=own, the fallback): first call with connect, warm calls.
  *    Floors on this machine: a hook that writes nothing, and SELECT 1 on HostFact's connection.
@@ -120,21 +121,23 @@ foreach (['mysql' => 'MariaDB', 'sqlite' => 'SQLite'] as $driver => $label) {
             static $change = 0;
             $change++; // a new value each time: a real change, so the COMMIT has something to flush
             $host->beginTransaction();
+            $t = hrtime(true);
             Database::execute($update, [sprintf('2026-%02d-%02d %02d:%02d:%02d', 1 + intdiv($change, 86400 * 28) % 12, 1 + intdiv($change, 86400) % 28, intdiv($change, 3600) % 24, intdiv($change, 60) % 60, $change % 60), $debtor]);
+            $own = ms($t);
             $hook = $withHook ? sendHook($i) : 0.0;
             $t = hrtime(true);
             $host->commit();
-            return [$hook, ms($t)];
+            return [$hook, ms($t), $own];
         };
         for ($i = 0; $i < $warmup; $i++) {
             $transaction(true, $i);
             $transaction(false, $i);
         }
-        $hookIn = $commitWith = $commitWithout = [];
+        $hookIn = $commitWith = $commitWithout = $hostUpdate = [];
         $fWith = $fWithout = 0;
         for ($i = 0; $i < $hooks; $i++) {
             $f0 = $driver === 'mysql' ? fsyncs($world->db) : 0;
-            [$hookIn[], $commitWith[]] = $transaction(true, $i);
+            [$hookIn[], $commitWith[], $hostUpdate[]] = $transaction(true, $i);
             $f1 = $driver === 'mysql' ? fsyncs($world->db) : 0;
             [, $commitWithout[]] = $transaction(false, $i);
             $f2 = $driver === 'mysql' ? fsyncs($world->db) : 0;
@@ -142,6 +145,7 @@ foreach (['mysql' => 'MariaDB', 'sqlite' => 'SQLite'] as $driver => $label) {
             $fWithout += $f2 - $f1;
         }
         $r['hostfact_in_transaction'] = stats($hookIn);
+        $r['hostfact_own_update_in_transaction'] = stats($hostUpdate);
         $r['hostfact_commit_with_hook_row'] = stats($commitWith);
         $r['hostfact_commit_without_hook_row'] = stats($commitWithout);
         if ($driver === 'mysql') {
@@ -150,6 +154,7 @@ foreach (['mysql' => 'MariaDB', 'sqlite' => 'SQLite'] as $driver => $label) {
             $r['hostfact_in_transaction']['log_fsyncs_per_transaction_without_hook'] = round($fWithout / $hooks, 2);
         }
         line('HostFact conn., inside HostFact\'s transaction', $r['hostfact_in_transaction']);
+        line('  HostFact\'s own UPDATE just before (compare)', $r['hostfact_own_update_in_transaction']);
         line('  HostFact\'s COMMIT with the hook\'s row', $r['hostfact_commit_with_hook_row']);
         line('  HostFact\'s COMMIT without a hook', $r['hostfact_commit_without_hook_row']);
 
