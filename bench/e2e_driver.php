@@ -16,7 +16,7 @@ declare(strict_types=1);
  * Environment: HFEXACT_AMQP_URL, HFEXACT_AMQP_PREFIX, HFEXACT_INSTALLATION (the Python side's).
  * Protocol on stdout, one JSON object a line:
  *   {"ready": ..., "published": n}    setup done (seeding's debtor events published); waits "go"
- *   {"invoices": [{code, hook_at, hook_ms, request_ms, published_at}, ...]}; waits "bye"
+ *   {"invoices": [{code, hook_at, request_ms, published_at}, ...]}; waits "bye"
  * then the world (database, queues of the prefix) is removed.
  */
 
