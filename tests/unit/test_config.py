@@ -39,7 +39,8 @@ class TestFromEnv:
         text = str(info.value)
         assert "EXACT_DIVISION" in text
         assert "MAX_ATTEMPTS" in text
-        assert len(info.value.problems) == 2  # coercion errors first; URL checked after
+        assert "AMQP_URL" in text  # the checks run too, with the values that parsed
+        assert len(info.value.problems) == 3
 
     def test_semantic_checks_all_reported(self) -> None:
         """URL scheme, prefix and log format problems are reported together."""

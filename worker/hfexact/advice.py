@@ -439,3 +439,25 @@ def for_error(error: Any, *, division: int | None = None, hostfact_code: str | N
     return advise(Facts(kind=str(getattr(error, "kind", "error")), reason=str(error),
                         messages=messages, letter_id=letter_id, division=division,
                         hostfact_code=hostfact_code, event_type=event_type))
+
+
+# -- errors a command ends with ----------------------------------------------------------------
+
+CREDENTIALS = (
+    "Exact refused the app's credentials ({said}): check HFEXACT_EXACT_CLIENT_ID and "
+    "HFEXACT_EXACT_CLIENT_SECRET against the app in Exact's App Center, then run "
+    "`hfexact auth login`")
+
+
+def explain(error: Any) -> str:
+    """The one sentence a command prints when it ends with a bridge error: what is wrong and
+    the next step. Configuration errors keep their list of every problem."""
+    message = str(getattr(error, "message", "") or error)
+    kind = getattr(error, "kind", "")
+    if kind == "auth_lost":
+        bare = re.search(r"\(HTTP (?:400|401)\): (invalid_request|invalid_client)$", message)
+        if bare:  # Exact answers a wrong client id or secret with a bare invalid_request
+            return CREDENTIALS.format(said=f"{bare.group(1)}")
+        return f"{message}: run `hfexact auth login` to connect Exact Online again"
+    hint = getattr(error, "hint", None)
+    return f"{message}; {hint}" if hint and kind != "config" else str(error)

@@ -15,8 +15,9 @@ from typing import Any
 
 import click
 
+from hfexact.advice import explain
 from hfexact.config import Settings
-from hfexact.errors import AuthorizationLost, ConfigError
+from hfexact.errors import AuthorizationLost, BridgeError, ConfigError
 
 COMMANDS: dict[str, str] = {
     "validate": "hfexact.contract.cli:validate_cmd",
@@ -96,5 +97,8 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except AuthorizationLost as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {explain(exc)}", err=True)
         sys.exit(3)
+    except BridgeError as exc:  # broker or store away, Exact unreachable: one sentence, no trace
+        click.echo(f"error: {explain(exc)}", err=True)
+        sys.exit(1)

@@ -78,10 +78,8 @@ class Settings:
             try:
                 values[name] = _coerce(name, known[name].type, value)
             except (TypeError, ValueError) as exc:
-                problems.append(f"{PREFIX}{name.upper()}: {exc}")
-        if problems:
-            raise ConfigError(problems)
-        settings = cls(**values)
+                problems.append(f"{PREFIX}{name.upper()} {exc}")
+        settings = cls(**values)  # with the values that parsed, so every check still runs
         settings._check(problems)
         if problems:
             raise ConfigError(problems)
@@ -153,9 +151,17 @@ def _coerce(name: str, annotation: Any, value: Any) -> Any:
             value = {k.strip(): v for k, v in pairs}
         if not isinstance(value, Mapping):
             raise TypeError("must map installation names to division numbers")
-        return {str(k): int(v) for k, v in value.items()}
-    if "int" in text and "float" not in text:
-        return int(value)
-    if "float" in text:
-        return float(value)
+        try:
+            return {str(k): int(v) for k, v in value.items()}
+        except ValueError:
+            raise ValueError("must map installation names to division numbers, e.g. "
+                             "hf-main=123456") from None
+    try:
+        if "int" in text and "float" not in text:
+            return int(value)
+        if "float" in text:
+            return float(value)
+    except ValueError:
+        what = "a number" if "float" in text else "a whole number"
+        raise ValueError(f"must be {what}, not {value!r}") from None
     return str(value)

@@ -18,6 +18,7 @@ import click
 from hfexact import crashpoints
 from hfexact.amqp.connection import connect
 from hfexact.config import Settings
+from hfexact.errors import AuthorizationLost
 from hfexact.logs import configure, get_logger
 from hfexact.worker_loop import Settled, Worker
 
@@ -52,10 +53,16 @@ def worker_cmd(app: Any, burst: bool, max_messages: int | None, metrics_port: in
     # test-only fault hook: HFEXACT_CRASH_AT arms kill -9 points (never set in production)
     if crashpoints.arm_from(os.environ):
         log.warning("worker.crash_points_armed", points=os.environ.get("HFEXACT_CRASH_AT"))
+    settings.require("exact_client_id", "exact_division")  # both named at once when missing
     from hfexact.processing import build_processor
 
     processor = build_processor(settings)
     store = processor.store
+    assert settings.exact_client_id is not None
+    if store.token_info(settings.exact_client_id) is None:  # say so now, not at the 1st event
+        processor.close()
+        raise AuthorizationLost(f"Exact is not connected yet: no tokens are stored for client "
+                                f"{settings.exact_client_id!r} in HFEXACT_STORE_URL")
 
     def record(s: Settled) -> None:
         store.record_outcome(s.event_id, s.event_type, s.outcome, s.hostfact_code, s.exact_id,

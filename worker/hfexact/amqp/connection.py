@@ -84,10 +84,12 @@ def connect(url: str, *, name: str = "hfexact") -> Any:
         return pika.BlockingConnection(params)
     except (pika.exceptions.ProbableAuthenticationError,
             pika.exceptions.AuthenticationError) as exc:
-        raise ConfigError([f"RabbitMQ refused the login at {describe(url)}: {exc}"]) from exc
+        raise ConfigError([f"RabbitMQ refused the login at {describe(url)}: {exc}; check the "
+                           "user and password in HFEXACT_AMQP_URL"]) from exc
     except pika.exceptions.ProbableAccessDeniedError as exc:
-        raise ConfigError([f"RabbitMQ refused access to the vhost at {describe(url)}: {exc}"]) \
-            from exc
+        raise ConfigError([f"RabbitMQ refused access to the vhost at {describe(url)}: {exc}; "
+                           "give the user permissions (`hfexact topology permissions` prints "
+                           "the rabbitmqctl commands)"]) from exc
     except (pika.exceptions.AMQPConnectionError, ssl.SSLError, OSError) as exc:
         if _tls_failure(exc):
             raise ConfigError(
@@ -95,7 +97,8 @@ def connect(url: str, *, name: str = "hfexact") -> Any:
                  f"host name: {_root_cause(exc)}; set cacertfile= in HFEXACT_AMQP_URL"]
             ) from exc
         raise TransientError(f"RabbitMQ at {describe(url)} is not reachable: "
-                             f"{_root_cause(exc)}") from exc
+                             f"{_root_cause(exc)}",
+                             hint="start RabbitMQ or fix HFEXACT_AMQP_URL") from exc
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

@@ -79,7 +79,11 @@ class StoreBase:
                     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield conn
         except (OperationalError, InterfaceError) as exc:
-            raise StoreUnavailable(f"store unavailable: {type(exc.orig).__name__}") from exc
+            said = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+            raise StoreUnavailable(
+                f"store unavailable: {type(exc.orig).__name__}" + (f": {said}" if said else ""),
+                hint="check that the database in HFEXACT_STORE_URL runs and accepts connections",
+            ) from exc
         except DBAPIError as exc:
             if exc.connection_invalidated:
                 raise StoreUnavailable("store connection lost") from exc
