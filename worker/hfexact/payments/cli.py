@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from hfexact.config import Settings
@@ -30,6 +29,7 @@ from hfexact.payments.clients import ExactClients
 from hfexact.payments.poller import DivisionReport, Poller, PollReport, as_dict
 from hfexact.payments.publish import amqp_sink
 from hfexact.payments.reconcile import ReconcileReport, reconcile
+from hfexact.progress import ProgressReporter
 from hfexact.store import Store, open_configured_store
 from hfexact.worker_cli import metrics_options
 
@@ -172,13 +172,13 @@ def poll_cmd(app: Any, watch: float | None, once: bool, do_reconcile: bool,
 
 def _reconcile(settings: Settings, store: Store, clients: ExactClients, as_json: bool) -> int:
     console = Console(stderr=as_json)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
-                  transient=True, disable=as_json) as progress:
-        task = progress.add_task("reading", total=None)
+    # counts and ETA: a bar on a terminal, progress.update log lines otherwise
+    with ProgressReporter("payments reconcile", None, console=Console(stderr=True),
+                          transient=True) as progress:
 
         def show(what: str, done: int, total: int) -> None:
-            suffix = f" {done}/{total}" if total else (f" (page {done})" if done else "")
-            progress.update(task, description=what + suffix)
+            progress.total = total or None  # reading pages: no total; comparing: invoices
+            progress.update(done, note=what + ("" if total else f" (page {done})"))
 
         report = reconcile(settings, store, clients, progress=show)
     _print_reconcile(report, console, as_json)
