@@ -44,7 +44,10 @@ foreach (['HFEXACT_AMQP_URL', 'HFEXACT_AMQP_PREFIX', 'HFEXACT_INSTALLATION'] as 
 }
 $world = TestEnv::create('mysql', $env);
 
-/** One relay pass after the response, on the bridge's own connection (as under PHP-FPM). */
+/**
+ * One relay pass after the response, on the bridge's own connections (as under PHP-FPM, where the
+ * request's end closes them; this process lives on, so they are closed here explicitly).
+ */
 function after_response_pass(TestEnv $world): int
 {
     $config = $world->config;
@@ -53,9 +56,16 @@ function after_response_pass(TestEnv $world): int
     $lock = new FileLock($bridge->lockPath('relay'));
     $published = 0;
     if ($lock->acquire(0.0)) {
-        $published = $bridge->relay()->runOnce(false, 5)['published'];
-        $lock->release();
+        $publisher = $bridge->publisher();
+        try {
+            $published = $bridge->relay($publisher)->runOnce(false, 5)['published'];
+        } finally {
+            $publisher->close();
+            $lock->release();
+        }
     }
+    unset($bridge, $db);
+    gc_collect_cycles();
     return $published;
 }
 
@@ -76,10 +86,12 @@ try {
         $concepts[] = SampleData::conceptInvoice($world->hostfact, $debtors[$i % 3], 1 + $i % 3);
     }
     $published = 0;
+    $publisher = $world->bridge->publisher();
     do {
-        $stats = $world->bridge->relay()->runOnce(false);
+        $stats = $world->bridge->relay($publisher)->runOnce(false);
         $published += $stats['published'];
     } while ($stats['published'] > 0);
+    $publisher->close();
     echo json_encode(['ready' => true, 'published' => $published, 'prefix' => $world->config->prefix]), "\n";
     wait_for('go');
 

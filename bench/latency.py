@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
+import tempfile
 import threading
 import time
 from typing import Any
@@ -41,17 +43,21 @@ class PhpDriver:
     """``php bench/e2e_driver.php`` with its line protocol."""
 
     def __init__(self, invoices: int, per_second: float, env: dict[str, str]) -> None:
+        self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(
             ["php", str(DRIVER), "--invoices", str(invoices), "--rate", str(per_second)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
             env={**os.environ, **env}, cwd=ROOT)
 
-    def read(self) -> dict[str, Any]:
+    def read(self, timeout: float) -> dict[str, Any]:
+        """The driver's next JSON line, waiting at most ``timeout`` seconds."""
         assert self.process.stdout is not None
-        line = self.process.stdout.readline()
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else ""
         if not line:
-            err = self.process.stderr.read() if self.process.stderr else ""
-            raise RuntimeError(f"PHP driver ended early: {err[-800:]}")
+            self.stderr.seek(0)
+            why = "ended early" if ready else f"said nothing for {timeout:.0f} s"
+            raise RuntimeError(f"PHP driver {why}: {self.stderr.read()[-800:]}")
         doc: dict[str, Any] = json.loads(line)
         return doc
 
@@ -68,6 +74,7 @@ class PhpDriver:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait(timeout=10)
+        self.stderr.close()
 
 
 def wait_until(predicate: Any, timeout: float, step: float = 0.2) -> None:
@@ -96,10 +103,10 @@ def run(quick: bool = False, invoices: int | None = None, per_second: float = 10
             "HFEXACT_AMQP_URL": broker.url, "HFEXACT_AMQP_PREFIX": broker.prefix,
             "HFEXACT_INSTALLATION": INSTALLATION})
         try:
-            ready = driver.read()
+            ready = driver.read(timeout=120 + n * 0.2)
             wait_until(lambda: timed.count >= ready["published"], 60)
             driver.say("go")
-            sent = driver.read()["invoices"]
+            sent = driver.read(timeout=60 + n / per_second * 3)["invoices"]
             wait_until(lambda: timed.count >= ready["published"] + n, 120)
             entries = {e["YourRef"]: e for e in sandbox_entries(sandbox.control)}
         finally:
