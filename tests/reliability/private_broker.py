@@ -46,9 +46,14 @@ def usable() -> bool:
 
 
 class PrivateBroker:
-    def __init__(self, directory: Path, prefix: str, *, name: str | None = None) -> None:
+    def __init__(self, directory: Path, prefix: str, *, name: str | None = None,
+                 pattern: str | None = None, max_message_size: int = MAX_MESSAGE_SIZE) -> None:
+        """``pattern``: the permission regex of the user (default: objects under ``prefix``)."""
+        self.max_message_size = max_message_size
         self.dir = directory
         self.prefix = prefix
+        self.pattern = pattern or "^" + re.escape(prefix + ".") + ".*"
+
         self.node = f"{name or 'hfx-test-' + secrets.token_hex(3)}@localhost"
         self.port = free_port()
         self.tls_port = free_port()
@@ -68,7 +73,7 @@ class PrivateBroker:
         return path
 
     def _write_config(self) -> None:
-        own = "^" + re.escape(self.prefix + ".") + ".*"
+        own = self.pattern
         self._mkdir("home")
         cookie = self.dir / "home" / ".erlang.cookie"
         cookie.write_text(secrets.token_hex(16).upper(), encoding="ascii")
@@ -90,7 +95,7 @@ class PrivateBroker:
             f"default_permissions.write = {own}",
             f"default_permissions.read = {own}",
             "default_user_tags.administrator = false",
-            f"max_message_size = {MAX_MESSAGE_SIZE}",
+            f"max_message_size = {self.max_message_size}",
             "",
         ]), encoding="ascii")
 

@@ -12,24 +12,12 @@ from __future__ import annotations
 
 import time
 
-from tests.integration.amqp_fixtures import rabbitmqctl
 from tests.reliability import report
-from tests.reliability.harness import Rig, json_lines, wait_until
+from tests.reliability.harness import json_lines, wait_until
 from tests.reliability.workload import DIV, generate
 
 
-def unacked(rig: Rig, vhost: str) -> dict[str, int]:
-    out = rabbitmqctl("list_queues", "-p", vhost, "name", "messages_unacknowledged",
-                      "--no-table-headers")
-    counts: dict[str, int] = {}
-    for line in out.splitlines():
-        name, _, count = line.partition("\t")
-        if name.startswith(rig.prefix + "."):
-            counts[name] = int(count)
-    return counts
-
-
-def test_a_paused_worker_holds_no_message(make_rig, amqp_vhost) -> None:  # type: ignore[no-untyped-def]
+def test_a_paused_worker_holds_no_message(make_rig, suite_broker) -> None:  # type: ignore[no-untyped-def]
     rig = make_rig(store="sqlite", env_extra={"HFEXACT_DIVISIONS": ""})
     work = generate(90, size=30, with_batch=False)
     rig.apply_settings(work.settings)
@@ -42,7 +30,7 @@ def test_a_paused_worker_holds_no_message(make_rig, amqp_vhost) -> None:  # type
     wait_until(lambda: any(r.get("event") == "worker.paused" for r in json_lines(worker.log)),
                60, what="the worker paused for the day budget")
     time.sleep(2.0)
-    held = unacked(rig, amqp_vhost.name)
+    held = suite_broker.unacked(rig.prefix)
     depths = rig.depths()
     paused = [r for r in json_lines(worker.log) if r.get("event") == "worker.paused"]
     report.record("budget pause holds nothing", events=len(work.events), faults=1,
