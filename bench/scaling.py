@@ -107,7 +107,9 @@ def memory(events: int) -> Section:
                 note=f"{doc['rss_warm_mb']:.1f} MB after warm-up "
                      f"({doc['warm_events']:,} events); {doc['events_per_s']:,.0f} events/s "
                      f"through validate + translate + store (Exact answered in-process)")
-    section.add("  RSS growth after warm-up", growth, "MB", target="no growth (< 5 MB)",
-                ok=growth < 5.0,
-                note="samples: " + ", ".join(f"{x:.1f}" for x in doc["samples_mb"][::4]))
+    half = doc["growth_second_half_mb"]
+    section.add("  RSS growth over the second half", half, "MB", target="no growth (< 1 MB)",
+                ok=half < 1.0,
+                note=f"{growth:.1f} MB after the first 10 % (SQLite's 2 MB page cache filling); "
+                     "samples: " + ", ".join(f"{x:.1f}" for x in doc["samples_mb"][::4]))
     return section
