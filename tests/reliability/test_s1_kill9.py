@@ -66,7 +66,7 @@ def run_with_crashes(rig: Rig, *, workers: int, probability: float, kill_every: 
         if now >= next_kill and external < kills:
             # a worker that has had time to start (imports, store, broker) and take messages
             victims = [p for p in slots if p is not None and p.alive
-                       and now - p.started > rng.uniform(2.0, 4.0)]
+                       and now - p.started > rng.uniform(1.5, 3.0)]
             if victims and rng.choice(victims).kill9():
                 external += 1
             next_kill = now + rng.uniform(*kill_every)
@@ -86,7 +86,7 @@ def test_kill9_at_random_points_loses_and_doubles_nothing(make_rig) -> None:  # 
     assert rig.publish(work.events) == size
 
     faults = run_with_crashes(rig, workers=2, probability=soak(10, 6) / 1000,
-                              kill_every=(1.0, 2.5), kills=soak(10, 100), seed=SEED,
+                              kill_every=(0.7, 1.5), kills=soak(10, 100), seed=SEED,
                               timeout=soak(180, 1800))
     verdict = rig.verify(work)
     total = faults["external_kills"] + sum(faults[p] for p in POINTS)

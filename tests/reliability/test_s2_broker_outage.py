@@ -174,7 +174,7 @@ def test_amqps_verifies_the_broker_certificate(make_rig, broker: PrivateBroker, 
     """A CA that did not sign the broker's certificate, or the wrong host name: the worker
     refuses to connect (configuration error, exit 2); the right CA and name: it works."""
     rig = make_rig(store="sqlite", prefix=broker.prefix, amqp_url=broker.tls_url(),
-                   admin_url=broker.url(), login=False)
+                   admin_url=broker.url())
     (tmp_path / "other-ca").mkdir()
     stranger = make_tls_files(tmp_path / "other-ca")
     wrong_ca = rig.start_worker("--burst", name="wrong-ca",

@@ -54,26 +54,35 @@ def _at(record: dict[str, object]) -> float:
 
 
 def test_access_token_expires_mid_batch(make_rig) -> None:  # type: ignore[no-untyped-def]
+    """Two workers are booking when Exact's access token expires (the sandbox clock passes
+    600 s): Exact answers 401, one worker refreshes, the other uses its tokens; the batch
+    goes on."""
     rig = make_rig(store="postgresql")
-    work = generate(41, size=120)
+    work = generate(41, size=200)
     rig.apply_settings(work.settings)
-    before = token_calls(rig)
     rig.publish(work.events)
-    age_tokens(rig, 565)  # due 5 s from now, while the batch is being worked
     procs = [rig.start_worker("--burst") for _ in range(2)]
+
+    def processed() -> int:
+        return sum(1 for p in procs for r in json_lines(p.log)
+                   if r.get("event") == "event.processed")
+
+    wait_until(lambda: processed() >= 20, 60, step=0.1, what="the batch under way")
+    before = token_calls(rig)
+    age_tokens(rig, 599)  # the access token the workers hold expires now
     for proc in procs:
         assert proc.wait(180) == 0, proc.text()[-2000:]
     verdict = rig.verify(work)
     refreshed = [r for p in procs for r in json_lines(p.log)
                  if r.get("event") == "exact.token_refreshed"]
-    processed = sorted(_at(r) for p in procs for r in json_lines(p.log)
-                       if r.get("event") == "event.processed")
+    stamps = sorted(_at(r) for p in procs for r in json_lines(p.log)
+                    if r.get("event") == "event.processed")
     report.record("4a token expires mid-batch", **verdict.counts(), faults=1,
                   token_calls=token_calls(rig) - before)
     verdict.assert_exactly_once()
     assert token_calls(rig) - before == 1
     assert len(refreshed) == 1
-    assert processed[0] < _at(refreshed[0]) < processed[-1], "the refresh came mid-batch"
+    assert stamps[0] < _at(refreshed[0]) < stamps[-1], "the refresh came mid-batch"
     assert_no_token_trouble(procs)
 
 
