@@ -22,8 +22,7 @@ from hfexact.errors import AuthorizationLost
 from hfexact.logs import configure, get_logger
 from hfexact.worker_loop import Settled, Worker
 
-METRICS_HOST_HELP = ("Address for --metrics-port (default 127.0.0.1; 0.0.0.0 for a Prometheus "
-                     "on another machine).")
+METRICS_HOST_HELP = "Address for --metrics-port; 0.0.0.0 for a Prometheus on another machine."
 
 
 def metrics_options(f: Any) -> Any:
