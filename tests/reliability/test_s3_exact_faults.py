@@ -93,9 +93,9 @@ def test_exact_faults_end_in_exactly_once(make_rig) -> None:  # type: ignore[no-
     try:
         wait_until(lambda: (store.get_budget(DIV) or _empty()).day_remaining == 0, 60,
                    what="day budget spent")
-        time.sleep(2.0)  # a call in flight (a delayed one) may still land
+        time.sleep(1.0)  # a call in flight (a delayed one) may still land
         waiting_since = rig.sandbox.counters()["calls"]
-        time.sleep(3.0)  # the worker keeps cycling the events through the retry queues ...
+        time.sleep(2.0)  # the worker keeps cycling the events through the retry queues ...
         assert rig.sandbox.counters()["calls"] == waiting_since, "no calls while the day is spent"
         assert rig.dead_letters() == [] or all(
             h.get("x-hfexact-error") == "exact_rejected" for _, h in rig.dead_letters())

@@ -90,7 +90,7 @@ def test_access_token_expires_mid_batch(make_rig) -> None:  # type: ignore[no-un
 def test_workers_needing_a_refresh_at_once_make_one_token_call(  # type: ignore[no-untyped-def]
         make_rig, workers: int) -> None:
     rig = make_rig(store="postgresql")
-    work = generate(40 + workers, size=max(40, 10 * workers))
+    work = generate(40 + workers, size=max(40, 6 * workers))
     rig.apply_settings(work.settings)
     procs = [rig.start_worker(name=f"idle{i}") for i in range(workers)]
     wait_until(lambda: all("worker.started" in p.text() for p in procs), 60,
