@@ -116,7 +116,7 @@ def fmt(value: float | None, unit: str) -> str:
     """A figure for the table: thousands separated, few decimals."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if unit in ("", "calls", "calls/invoice", "calls/op", "ratio"):
+    if unit == "" or unit.startswith("calls"):
         text = f"{value:,.2f}" if value != int(value) else f"{int(value):,}"
     elif abs(value) >= 100:
         text = f"{value:,.0f}"

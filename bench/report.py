@@ -1,6 +1,11 @@
 """The results as a rich table (terminal) or a Markdown table (README, docs).
 
-    .venv/bin/python -m bench.report [bench/results/latest.json]   # prints the Markdown table
+    .venv/bin/python -m bench.report [FILE]            # prints the Markdown table
+    .venv/bin/python -m bench.report --write [FILE]    # into README.md, docs/performance.md
+
+FILE defaults to bench/results/latest.json. ``--write`` replaces the README's closing
+"Performance" section (appended when missing) and the table between the ``bench-table`` markers
+of docs/performance.md; nothing else in either file changes.
 """
 
 from __future__ import annotations
@@ -76,6 +81,40 @@ def print_table(results: Mapping[str, Any], console: Console | None = None) -> N
     (console or Console(width=200)).print(rich_table(results))
 
 
+README = ROOT / "README.md"
+DOCS = ROOT / "docs" / "performance.md"
+START, END = "<!-- bench-table -->", "<!-- /bench-table -->"
+
+
+def readme_section(results: Mapping[str, Any]) -> str:
+    return "\n".join([
+        "## Performance", "",
+        "Exact Online allows 60 calls a minute and 5,000 a day per division; the bridge spends "
+        "one call per invoice of a known debtor, so a division can take up to 60 invoices a "
+        "minute and about 4,500 a day next to the payment poller. `make bench` measures it "
+        "(about 6-8 minutes; `--quick`, `--full`); method, findings, the arithmetic of the limit "
+        "and the backfill planner (`hfexact backfill plan` / `run`) are in "
+        "[docs/performance.md](docs/performance.md).", "",
+        markdown(results), "",
+    ])
+
+
+def write(results: Mapping[str, Any]) -> None:
+    """The table into README.md (its last section) and docs/performance.md (between markers)."""
+    readme = README.read_text(encoding="utf-8")
+    head = readme.partition("\n## Performance\n")[0]
+    README.write_text(head.rstrip("\n") + "\n\n" + readme_section(results), encoding="utf-8")
+    docs = DOCS.read_text(encoding="utf-8")
+    before, _, rest = docs.partition(START)
+    _, _, after = rest.partition(END)
+    DOCS.write_text(f"{before}{START}\n{markdown(results)}\n{END}{after}", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else LATEST
-    print(markdown(json.loads(path.read_text(encoding="utf-8"))))
+    args = [a for a in sys.argv[1:] if a != "--write"]
+    path = Path(args[0]) if args else LATEST
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    if "--write" in sys.argv[1:]:
+        write(loaded)
+    else:
+        print(markdown(loaded))
