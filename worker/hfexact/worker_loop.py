@@ -196,15 +196,22 @@ class Worker:
             inspector = connection.channel()
             consumer = Consumer(connection, self.names.exact, prefetch=self._prefetch)
             self._log.info("worker.started", queue=self.names.exact, burst=burst)
+            quiet_checks = 0
             for delivery in consumer.deliveries(self._idle_seconds):
                 if self._stop_requested:
                     self.stats.stopped_because = "signal"
                     return
                 if delivery is None:
-                    if burst and self._drained(inspector, consumer):
+                    # a message the broker already handed to us counts as neither ready nor
+                    # delivered until its frames arrive: only two empty looks an idle period
+                    # apart mean the queue is drained
+                    quiet_checks = quiet_checks + 1 if burst and self._drained(
+                        inspector, consumer) else 0
+                    if quiet_checks >= 2:
                         self.stats.stopped_because = "drained"
                         return
                     continue
+                quiet_checks = 0
                 label = self._handle(delivery, consumer, settler, runner)
                 self.stats.handled += 1
                 self.stats.outcomes[label] += 1
