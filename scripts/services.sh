@@ -20,6 +20,25 @@ wait_for() { # name, seconds, command...
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# An open port is not enough: a wedged broker accepts TCP but never answers the AMQP handshake.
+amqp_answers() {
+  timeout 10 python3 - <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 5672), timeout=8)
+s.sendall(b"AMQP\x00\x00\x09\x01")
+frame = s.recv(7)
+sys.exit(0 if frame[:1] == b"\x01" else 1)  # a method frame: connection.start
+PY
+}
+
+restart_rabbitmq() {
+  echo "services: RabbitMQ does not answer the AMQP handshake; restarting it" >&2
+  pkill -9 -f rabbitmqctl 2>/dev/null || true
+  pkill -9 -u rabbitmq beam.smp 2>/dev/null || true
+  sleep 2
+  rabbitmq-server -detached >/dev/null 2>&1 || true
+}
+
 rabbit_ok() { rabbitmqctl -q status >/dev/null 2>&1 || port_open 5672; }
 pg_ok() { pg_isready -h 127.0.0.1 -p 5432 -q; }
 maria_ok() { mariadb -h 127.0.0.1 -u root -e 'select 1' >/dev/null 2>&1 || port_open 3306; }
@@ -31,8 +50,14 @@ if ! port_open 5672; then
 fi
 wait_for RabbitMQ 90 port_open 5672 || status=1
 # the AMQP port opens a little before the broker accepts work; make sure it answers
-if [ $status -eq 0 ] && command -v rabbitmqctl >/dev/null; then
-  wait_for "RabbitMQ (app)" 60 rabbitmqctl -q await_startup || status=1
+if [ $status -eq 0 ] && ! wait_for "RabbitMQ (AMQP handshake)" 60 amqp_answers; then
+  if [ "${CI:-}" = "true" ]; then
+    restart_rabbitmq
+    wait_for "RabbitMQ (after restart)" 120 amqp_answers || status=1
+  else
+    echo "services: restart RabbitMQ (rabbitmq-server -detached after stopping it)" >&2
+    status=1
+  fi
 fi
 
 if ! pg_ok; then
