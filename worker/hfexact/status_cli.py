@@ -5,7 +5,8 @@ budget left per division (minute and day), access-token expiry, whether each ins
 export settings were validated, and the last success per event type from the store. What
 cannot be read is reported as a problem with the next step, not a crash. Colour on a terminal,
 plain text in a pipe, ``--json`` for machines. Exit codes: 0 healthy, 1 something needs
-attention (dead letters, invalid settings, a part that could not be read).
+attention (dead letters, invalid settings, a part that could not be read). Notes (events
+waiting with no worker consuming them) are shown but do not make it unhealthy.
 
 The queue lag is the time since the last event was settled while events wait in ``<P>.exact``
 (0 when nothing waits): the age of the oldest message would need the management plugin, or a
@@ -189,10 +190,12 @@ def collect(settings: Settings, *, clock: Callable[[], float] = time.time) -> di
     report["dead_letters"] = dead
     waiting = queues.get("exact", {}).get("messages", 0)
     report["queue_lag_seconds"] = queue_lag(waiting, report.get("last_activity"), None, now)
+    notes: list[str] = []  # worth a look, but not unhealthy (a worker may be restarting)
     exact = queues.get("exact")
     if exact and exact["messages"] > 0 and exact["consumers"] == 0:
-        problems.append(f"{exact['messages']} event(s) wait and no worker consumes them: start "
-                        "one (`systemctl start hfexact-worker@1` or `hfexact worker`)")
+        notes.append(f"{exact['messages']} event(s) wait and no worker consumes them: start "
+                     "one (`systemctl start hfexact-worker@1` or `hfexact worker`)")
+    report["notes"] = notes
     report["problems"] = problems
     report["healthy"] = not problems and dead == 0
     return report
@@ -286,6 +289,8 @@ def render(report: dict[str, Any], console: Console) -> None:
     dead = report["dead_letters"]
     console.print(f"dead letters: [{'red' if dead else 'green'}]{dead}[/]"
                   + (" (see `hfexact dlq list`)" if dead else ""))
+    for note in report.get("notes", ()):
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     for problem in report["problems"]:
         console.print(f"[red]problem:[/red] {escape(problem)}")
 
