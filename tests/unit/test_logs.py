@@ -55,3 +55,18 @@ def test_json_output_is_redacted() -> None:
 def test_dutch_phone_numbers_are_masked(phone: str) -> None:
     """Common Dutch and international phone notations are masked."""
     assert phone not in logs.redact_text(f"call {phone} please")
+
+
+def test_default_output_follows_the_current_stderr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a stream, a replaced and closed stderr does not break later log lines."""
+    first = io.StringIO()
+    monkeypatch.setattr("sys.stderr", first)
+    logs.configure("json", "info")
+    logs.get_logger().info("one")
+    first.close()
+    second = io.StringIO()
+    monkeypatch.setattr("sys.stderr", second)
+    logs.get_logger().info("two")
+    assert json.loads(second.getvalue())["event"] == "two"

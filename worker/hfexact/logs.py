@@ -64,8 +64,28 @@ def redact_processor(
     return event_dict
 
 
+class _CurrentStderr:
+    """Writes each line to whatever ``sys.stderr`` is at that moment.
+
+    Binding the stream object at configure time breaks when it is later replaced and closed
+    (click's test runner, daemons that reopen stderr); looking it up per line costs nothing.
+    """
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _current_stderr_factory(*_args: Any) -> _CurrentStderr:
+    return _CurrentStderr()
+
+
 def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = None) -> None:
-    """Configure structlog for the whole process (call once at the entry point)."""
+    """Configure structlog for the whole process (call once at the entry point).
+
+    Without ``stream`` lines go to the current ``sys.stderr``.
+    """
     out = stream or sys.stderr
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: Any = (
@@ -85,7 +105,9 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=structlog.PrintLoggerFactory(out),
+        logger_factory=(
+            structlog.PrintLoggerFactory(stream) if stream is not None else _current_stderr_factory
+        ),
         cache_logger_on_first_use=False,
     )
 
