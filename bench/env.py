@@ -86,8 +86,10 @@ class BenchSandbox:
 
 
 @contextlib.contextmanager
-def scratch_dir(prefix: str = "hfexact-bench-") -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix=prefix))
+def scratch_dir(prefix: str = "hfexact-bench-", *, memory: bool = False) -> Iterator[Path]:
+    """A temporary directory (``memory``: on tmpfs, /dev/shm, when the machine has one)."""
+    where = "/dev/shm" if memory and Path("/dev/shm").is_dir() else None  # noqa: S108
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
     try:
         yield path
     finally:

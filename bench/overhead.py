@@ -384,7 +384,7 @@ def _batches(n: int) -> Iterator[list[bytes]]:
 def run(quick: bool = False) -> Section:
     section = Section("2 worker overhead")
     validate_translate(section, 2000 if quick else 10_000)
-    whole_worker(section, 200 if quick else 1000)
+    whole_worker(section, 200 if quick else 600)
     return section
 
 
