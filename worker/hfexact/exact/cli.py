@@ -9,6 +9,7 @@ import click
 
 from hfexact.cli import AppContext
 from hfexact.exact.login import LoginFailed, login
+from hfexact.logs import configure
 from hfexact.store import open_configured_store
 
 
@@ -20,8 +21,11 @@ def _when(epoch: float) -> str:
 
 
 @click.group("auth")
-def auth_group() -> None:
+@click.pass_obj
+def auth_group(app: AppContext) -> None:
     """Connect Exact Online (OAuth2 consent) and show the connection's state."""
+    settings = app.settings
+    configure(settings.log_format, settings.log_level)
 
 
 @auth_group.command("login")
