@@ -14,6 +14,7 @@ b) the whole worker: RabbitMQ (quorum queue, prefetch 1, results published with 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections import defaultdict
@@ -49,6 +50,7 @@ from hfexact.processing_types import MessageMeta, Outcome
 from hfexact.worker_loop import Worker
 
 CHUNK = 100
+REPEATS = 3
 GL = {"8000": "00000000-0000-0000-0000-000000008000",
       "8010": "00000000-0000-0000-0000-000000008010",
       "8020": "00000000-0000-0000-0000-000000008020"}
@@ -73,33 +75,40 @@ def validate_translate(section: Section, n: int) -> None:
     try:
         for body in bodies[:200]:  # warm up
             translate(parse_event(body), settings, lookups)
-        with stopwatch() as t_json:
-            for body in bodies:
-                json.loads(body)
-        with stopwatch() as t_parse:
-            envs = [parse_event(body) for body in bodies]
-        with stopwatch() as t_translate:
-            for env in envs:
-                translate(env, settings, lookups)
-        with stopwatch() as t_both:
-            for body in bodies:
-                translate(parse_event(body), settings, lookups)
+        best = {"json": math.inf, "parse": math.inf, "translate": math.inf, "both": math.inf}
+        for _ in range(REPEATS):  # interleaved repeats, the best of each: load spikes drop out
+            with stopwatch() as took:
+                for body in bodies:
+                    json.loads(body)
+            best["json"] = min(best["json"], took[0])
+            with stopwatch() as took:
+                envs = [parse_event(body) for body in bodies]
+            best["parse"] = min(best["parse"], took[0])
+            with stopwatch() as took:
+                for env in envs:
+                    translate(env, settings, lookups)
+            best["translate"] = min(best["translate"], took[0])
+            with stopwatch() as took:
+                for body in bodies:
+                    translate(parse_event(body), settings, lookups)
+            best["both"] = min(best["both"], took[0])
     finally:
         os.sched_setaffinity(0, previous)
-    both = rate(n, t_both[0])
-    json_rate = rate(n, t_json[0])
+    both = rate(n, best["both"])
+    json_rate = rate(n, best["json"])
     section.add("validate + translate (one core)", both, "events/s", target="> 5,000/s",
                 ok=both > 5000, baseline=f"json.loads {json_rate:,.0f}/s",
                 ratio=both / json_rate,
-                note=f"{t_both[0] / n * 1e6:,.0f} us/event; {len(bodies[0]):,} B invoice, "
-                     f"2 lines + debtor snapshot")
-    section.add("  validate only (parse_event)", rate(n, t_parse[0]), "events/s",
-                note=f"{t_parse[0] / n * 1e6:,.0f} us/event")
-    section.add("  translate only (core.sales_entry)", rate(n, t_translate[0]), "events/s",
-                note=f"{t_translate[0] / n * 1e6:,.0f} us/event")
+                note=f"{best['both'] / n * 1e6:,.0f} us/event; {len(bodies[0]):,} B invoice, "
+                     f"2 lines + debtor snapshot; best of {REPEATS} x {n:,}")
+    section.add("  validate only (parse_event)", rate(n, best["parse"]), "events/s",
+                note=f"{best['parse'] / n * 1e6:,.0f} us/event")
+    section.add("  translate only (core.sales_entry)", rate(n, best["translate"]), "events/s",
+                note=f"{best['translate'] / n * 1e6:,.0f} us/event")
     section.detail["validate_translate"] = {
         "events": n, "body_bytes": len(bodies[0]), "json_loads_per_s": json_rate,
-        "parse_per_s": rate(n, t_parse[0]), "translate_per_s": rate(n, t_translate[0]),
+        "parse_per_s": rate(n, best["parse"]), "translate_per_s": rate(n, best["translate"]),
+        "repeats": REPEATS,
         "both_per_s": both, "profile": profile(bodies[: min(n, 2000)], settings, lookups),
     }
 
@@ -383,7 +392,7 @@ def _batches(n: int) -> Iterator[list[bytes]]:
 
 def run(quick: bool = False) -> Section:
     section = Section("2 worker overhead")
-    validate_translate(section, 2000 if quick else 10_000)
+    validate_translate(section, 1000 if quick else 4000)
     whole_worker(section, 200 if quick else 600)
     return section
 
