@@ -10,9 +10,9 @@ the others; it needs about one Exact call a second of CPU.
 Writes ``bench/results/<UTC time>.json`` and, when every benchmark ran, ``latest.json`` (the
 one committed; ``python -m bench.report`` turns it into the README's Markdown table).
 
-Modes: default about 6-8 minutes on 2 cores; ``--quick`` about 3 (smaller counts, for a smoke
+Modes: default 7-9 minutes on 2 cores; ``--quick`` about 3 (smaller counts, for a smoke
 run); ``--full`` as the issue states the counts (1,000 invoices of latency, a burst of 300
-under the limit, 10,000 invoices of scaling, 100,000 events of memory): about 15 minutes.
+under the limit, 10,000 invoices of scaling, 100,000 events of memory): roughly 40 minutes.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the benchmarks (see bench/run.py).")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="smaller counts (smoke run)")
-    size.add_argument("--full", action="store_true", help="the issue's full counts (~15 min)")
+    size.add_argument("--full", action="store_true", help="the issue's full counts (~40 min)")
     parser.add_argument("--only", default=",".join(ORDER),
                         help=f"comma-separated subset of {', '.join(ORDER)}")
     args = parser.parse_args(argv)
