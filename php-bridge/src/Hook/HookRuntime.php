@@ -143,20 +143,46 @@ final class HookRuntime
         register_shutdown_function(static function (): void {
             try {
                 fastcgi_finish_request();
-                $db = self::$outbox !== null && function_exists('internalAPI') ? self::own() : null;
-                if ($db === null) {
-                    return;
-                }
-                $bridge = new Bridge(self::config(), $db, new InternalApi());
-                $lock = new FileLock($bridge->lockPath('relay'));
-                if ($lock->acquire(0.0)) {
-                    $bridge->relay()->runOnce(false, 5);
-                    $lock->release();
-                }
-            } catch (Throwable $e) {
-                Log::error('hook.relay_after_response_failed', ['error' => $e->getMessage()]);
+            } catch (Throwable) {
             }
+            self::relayAfterResponse();
         });
+    }
+
+    /**
+     * The relay pass after the response (the body of publishAfterResponse's shutdown function, public
+     * for tests and drivers that cannot call fastcgi_finish_request): the bridge's own connection,
+     * one relay pass of at most 5 batches if no other relay holds the lock, and the publisher's AMQP
+     * connection closed explicitly whatever happens. The publisher's channel keeps callbacks that
+     * refer back to it (a reference cycle), so without close() its socket stays open until PHP's
+     * cycle collector runs: one broker connection per request in a long-lived process.
+     * Never throws.
+     *
+     * @return int events published (0 when nothing was recorded, another relay holds the lock, or it failed)
+     */
+    public static function relayAfterResponse(): int
+    {
+        try {
+            $db = self::$outbox !== null && function_exists('internalAPI') ? self::own() : null;
+            if ($db === null) {
+                return 0;
+            }
+            $bridge = new Bridge(self::config(), $db, new InternalApi());
+            $lock = new FileLock($bridge->lockPath('relay'));
+            if (!$lock->acquire(0.0)) {
+                return 0;
+            }
+            $publisher = $bridge->publisher();
+            try {
+                return $bridge->relay($publisher)->runOnce(false, 5)['published'];
+            } finally {
+                $publisher->close();
+                $lock->release();
+            }
+        } catch (Throwable $e) {
+            Log::error('hook.relay_after_response_failed', ['error' => $e->getMessage()]);
+            return 0;
+        }
     }
 
     /** cronjob_task: the pollers run in HostFact's cron (no hooks exist for creditors, purchase invoices, SDD). */

@@ -84,6 +84,33 @@ final class Broker
         $connection->close();
     }
 
+    /**
+     * TCP connections this PHP process holds open to the broker's port (from /proc: the process's
+     * socket inodes matched with the kernel's TCP table), to see whether a connection was closed.
+     */
+    public static function openConnectionsOfThisProcess(): int
+    {
+        $port = self::connector()->endpoint()->port;
+        $mine = [];
+        foreach (glob('/proc/self/fd/*') ?: [] as $fd) {
+            $target = @readlink($fd);
+            if (is_string($target) && preg_match('/^socket:\[(\d+)\]$/', $target, $m)) {
+                $mine[$m[1]] = true;
+            }
+        }
+        $count = 0;
+        foreach (['/proc/self/net/tcp', '/proc/self/net/tcp6'] as $table) {
+            foreach (array_slice(@file($table, FILE_IGNORE_NEW_LINES) ?: [], 1) as $line) {
+                $f = preg_split('/\s+/', trim($line));
+                // fields: sl local_address rem_address st ... inode (10th); 01 = ESTABLISHED
+                if (count($f) > 9 && $f[3] === '01' && hexdec(substr($f[2], -4)) === $port && isset($mine[$f[9]])) {
+                    $count++;
+                }
+            }
+        }
+        return $count;
+    }
+
     /** Deletes the test prefix's queues and exchanges (fresh names are used per run; this only tidies). */
     public static function deletePrefix(string $prefix): void
     {
