@@ -240,6 +240,43 @@ class TestDebtors:
         (account,) = accounts(control)
         assert outcome.exact_id == account["ID"]
 
+    def test_new_debtor_costs_one_call(self, ready: Processor, control: SandboxControl) -> None:
+        """A debtor never seen before: one POST, no lookup first."""
+        calls = control.calls()
+        outcome = run(ready, envelope("debtor.upserted", debtor_data(8)))
+        assert (outcome.status, outcome.details["account"]) == ("done", "created")
+        assert control.calls() - calls == 1
+
+    def test_account_from_before_cut_over_is_adopted_and_updated(
+        self, ready: Processor, control: SandboxControl
+    ) -> None:
+        """HostFact's own export made account 1009 earlier: Exact refuses the POST (the code
+        exists), the account is found by code, adopted and brought up to date: one account."""
+        ready.client.post(DIV, "crm/Accounts", {"Code": "1009", "Name": "Oude naam",
+                                                "SearchCode": "DB0009", "Status": "C"})
+        calls = control.calls()
+        outcome = run(ready, envelope("debtor.upserted", debtor_data(9)))
+        assert (outcome.status, outcome.details["account"]) == ("done", "adopted")
+        (account,) = accounts(control)
+        assert outcome.exact_id == account["ID"]
+        assert account["Name"] == debtor_data(9)["CompanyName"]
+        assert control.calls() - calls == 3  # POST refused, GET by code, PUT
+
+    def test_code_taken_by_someone_else_is_refused_naming_them(
+        self, ready: Processor, control: SandboxControl, store: Store
+    ) -> None:
+        """Account 1010 exists for another relation: refused with its name; nothing changed."""
+        ready.client.post(DIV, "crm/Accounts", {"Code": "1010", "Name": "Iemand Anders",
+                                                "SearchCode": "X-1", "Status": "C"})
+        body = envelope("debtor.upserted", debtor_data(10))
+        with pytest.raises(TranslationError, match="Iemand Anders"):
+            ready.process(body, meta(body))
+        (account,) = accounts(control)
+        assert account["Name"] == "Iemand Anders"
+        binding = store.get_binding(INSTALLATION, "debtor", "10")
+        assert binding is not None
+        assert binding.state != "done"
+
 
 class TestCreditors:
     def test_creditor_becomes_a_supplier(self, ready: Processor, control: SandboxControl) -> None:

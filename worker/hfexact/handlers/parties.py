@@ -6,10 +6,13 @@ and purchase handlers (an invoice brings its debtor, so event order never matter
 * a done binding: nothing to create; an upsert updates the account (PUT, without ``Code``)
   when the event's version is newer, is a duplicate when equal, ignored when older;
 * a masked code already owned by another HostFact record: ``TranslationError`` naming both;
-* otherwise the binding goes ``pending`` (committed) before Exact is called. If it was already
-  pending (a crash after the call), or a masked code is about to be used, the account is first
-  looked up in Exact (by ``Code``, else by ``SearchCode`` = HostFact code) and adopted when it
-  is this record's; an account with that code that belongs to someone else is refused.
+* otherwise the binding goes ``pending`` (committed) before Exact is called, and the account is
+  POSTed: one call for a new party. Only when the binding was already pending (an earlier
+  attempt may have landed: a crash after the call) is the account first looked up in Exact (by
+  ``Code``, else by ``SearchCode`` = HostFact code). When Exact refuses the POST because the
+  code exists (``Bestaat reeds: Code``: an account from before cut-over, or made by hand), it is
+  looked up then. Found and this record's: adopted (and updated); an account with that code that
+  belongs to someone else is refused with both names.
 """
 
 from __future__ import annotations
@@ -87,26 +90,31 @@ def ensure_account(
         store.begin_binding(ctx.installation, spec.kind, spec.hostfact_id,
                             hostfact_code=spec.hostfact_code, division=ctx.division,
                             event_id=ctx.env.id)
-        found = _find(ctx, spec) if (was_pending or spec.code is not None) else None
-        if found is not None:
-            if not (was_pending and binding is not None and binding.event_id == ctx.env.id):
-                ctx.exact.put(ctx.division, _entity(found["ID"]), _without_code(spec.payload))
-            status: AccountStatus = "adopted"
-            account = found
-            log.info("exact.account_adopted", kind=spec.kind, hostfact_code=spec.hostfact_code,
-                     exact_id=str(found["ID"]))
-        else:
+        # only an earlier attempt that may have landed is looked up before the POST
+        found = _find(ctx, spec) if was_pending else None
+        if found is None:
             try:
                 account = ctx.exact.post(ctx.division, ACCOUNTS, spec.payload)
+                status: AccountStatus = "created"
             except ExactRejected as exc:
-                store.fail_binding(ctx.installation, spec.kind, spec.hostfact_id,
-                                   reason=exc.exact_message or exc.message)
-                raise
+                # the code exists in Exact: adopt it when it is this record's account (made by
+                # HostFact's own export before cut-over, or by hand), else refuse with names
+                found = _find(ctx, spec) if _code_exists(spec, exc) else None
+                if found is None:
+                    store.fail_binding(ctx.installation, spec.kind, spec.hostfact_id,
+                                       reason=exc.exact_message or exc.message)
+                    raise
             except (RateLimited, AuthorizationLost) as exc:  # refused before anything landed
                 store.fail_binding(ctx.installation, spec.kind, spec.hostfact_id,
                                    reason=exc.message)
                 raise
-            status = "created"
+        if found is not None:
+            if not (was_pending and binding is not None and binding.event_id == ctx.env.id):
+                ctx.exact.put(ctx.division, _entity(found["ID"]), _without_code(spec.payload))
+            status = "adopted"
+            account = found
+            log.info("exact.account_adopted", kind=spec.kind, hostfact_code=spec.hostfact_code,
+                     exact_id=str(found["ID"]))
         done = store.complete_binding(
             ctx.installation, spec.kind, spec.hostfact_id,
             exact_id=str(account["ID"]), exact_number=None,
@@ -133,6 +141,12 @@ def _update(ctx: Context, spec: PartySpec, binding: Binding) -> tuple[Binding, A
         hostfact_code=spec.hostfact_code, division=ctx.division, event_id=ctx.env.id,
     )
     return done, "updated"
+
+
+def _code_exists(spec: PartySpec, exc: ExactRejected) -> bool:
+    """Exact refused the POST because an account with our code exists (``Bestaat reeds``)."""
+    said = (exc.exact_message or exc.message).lower()
+    return spec.code is not None and ("bestaat reeds" in said or "already exists" in said)
 
 
 def _entity(account_id: str) -> str:

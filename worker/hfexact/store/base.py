@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from hfexact.errors import TransientError
 from hfexact.store.crypto import SecretBox
-from hfexact.store.engine import FAST_OPTION
+from hfexact.store.engine import FAST_OPTION, READ_OPTION
 from hfexact.store.locks import KeyedLocks
 
 
@@ -51,9 +51,12 @@ class StoreBase:
     ) -> None:
         self._engine = engine
         self._fast_engine = engine.execution_options(**{FAST_OPTION: True})
+        self._read_engine = engine.execution_options(**{READ_OPTION: True})
         self._box = box
         self._clock = clock
         self._local_locks = KeyedLocks()
+        #: statements built once per shape (SQLAlchemy then reuses their compiled form)
+        self._statements: dict[tuple[Any, ...], Any] = {}
         self.dialect: str = engine.dialect.name
 
     @property
@@ -66,14 +69,16 @@ class StoreBase:
         return self._box.enabled
 
     @contextlib.contextmanager
-    def _tx(self, *, durable: bool = True) -> Iterator[Connection]:
+    def _tx(self, *, durable: bool = True, read_only: bool = False) -> Iterator[Connection]:
         """One transaction, committed on exit; database outages become ``StoreUnavailable``.
 
         ``durable=False`` (rate-budget counters) lets the commit skip waiting for the disk: a
         crash may lose the last updates, which the next response headers correct anyway.
+        ``read_only=True``: the transaction only reads (SQLite: no write lock is taken).
         """
         try:
-            engine = self._engine if durable else self._fast_engine
+            engine: Engine = (self._read_engine if read_only
+                              else self._engine if durable else self._fast_engine)
             with engine.begin() as conn:
                 if not durable and self.dialect == "postgresql":
                     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
@@ -92,16 +97,33 @@ class StoreBase:
     def _upsert(
         self, conn: Connection, table: Table, values: Mapping[str, Any], keys: tuple[str, ...]
     ) -> None:
-        insert = sqlite_insert if self.dialect == "sqlite" else pg_insert
-        stmt = insert(table).values(**values)
-        update = {k: stmt.excluded[k] for k in values if k not in keys}
-        conn.execute(
-            stmt.on_conflict_do_update(index_elements=[table.c[k] for k in keys], set_=update)
-        )
+        conn.execute(self._upsert_statement(table, tuple(values), keys), dict(values))
 
     def _insert_ignore(self, conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
-        insert = sqlite_insert if self.dialect == "sqlite" else pg_insert
-        conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+        conn.execute(self._insert_ignore_statement(table), dict(values))
+
+    def _upsert_statement(self, table: Table, columns: tuple[str, ...],
+                          keys: tuple[str, ...]) -> Any:
+        """INSERT .. ON CONFLICT (keys) DO UPDATE, built once per shape (values are parameters)."""
+        shape = ("upsert", table.name, columns, keys)
+        stmt = self._statements.get(shape)
+        if stmt is None:
+            insert = sqlite_insert if self.dialect == "sqlite" else pg_insert
+            base = insert(table)
+            update = {k: base.excluded[k] for k in columns if k not in keys}
+            stmt = base.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
+                                              set_=update)
+            self._statements[shape] = stmt
+        return stmt
+
+    def _insert_ignore_statement(self, table: Table) -> Any:
+        shape = ("insert_ignore", table.name)
+        stmt = self._statements.get(shape)
+        if stmt is None:
+            insert = sqlite_insert if self.dialect == "sqlite" else pg_insert
+            stmt = insert(table).on_conflict_do_nothing()
+            self._statements[shape] = stmt
+        return stmt
 
     def close(self) -> None:
         self._engine.dispose()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from hfexact.store import schema
@@ -42,16 +43,22 @@ def _row_to_binding(row: Any) -> Binding:
     )
 
 
-def _key(installation: str, kind: str, hostfact_id: str) -> Any:
-    return (_T.c.installation == installation) & (_T.c.kind == kind) & (
-        _T.c.hostfact_id == str(hostfact_id)
-    )
+#: statements built once (SQLAlchemy caches their compiled form; only parameters change)
+_BY_KEY = ((_T.c.installation == bindparam("k_installation")) & (_T.c.kind == bindparam("k_kind"))
+           & (_T.c.hostfact_id == bindparam("k_hostfact_id")))
+_SELECT = select(_T).where(_BY_KEY)
+_SELECT_FOR_UPDATE = _SELECT.with_for_update()
+_UPDATE = update(_T).where(_BY_KEY)  # SET columns: the other keys of the parameters
+
+
+def _key(installation: str, kind: str, hostfact_id: str) -> dict[str, str]:
+    return {"k_installation": installation, "k_kind": kind, "k_hostfact_id": str(hostfact_id)}
 
 
 class BindingsMixin(StoreBase):
     def get_binding(self, installation: str, kind: str, hostfact_id: str) -> Binding | None:
         _check_kind(kind)
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             return self._get(conn, installation, kind, hostfact_id)
 
     def begin_binding(
@@ -80,10 +87,11 @@ class BindingsMixin(StoreBase):
                     "details": "{}", "event_id": event_id, "created_at": now, "updated_at": now,
                 })
             elif existing.state != "done":
-                conn.execute(update(_T).where(_key(installation, kind, hostfact_id)).values(
-                    hostfact_code=hostfact_code, division=division, state="pending",
-                    event_id=event_id, updated_at=now,
-                ))
+                conn.execute(_UPDATE, {
+                    **_key(installation, kind, hostfact_id), "hostfact_code": hostfact_code,
+                    "division": division, "state": "pending", "event_id": event_id,
+                    "updated_at": now,
+                })
             else:
                 return existing
             found = self._get(conn, installation, kind, hostfact_id)
@@ -127,12 +135,19 @@ class BindingsMixin(StoreBase):
                 values.update(installation=installation, kind=kind,
                               hostfact_id=str(hostfact_id), created_at=now)
                 self._upsert(conn, _T, values, ("installation", "kind", "hostfact_id"))
-            else:
-                conn.execute(update(_T).where(_key(installation, kind, hostfact_id))
-                             .values(**values))
-            found = self._get(conn, installation, kind, hostfact_id)
-            assert found is not None
-            return found
+                found = self._get(conn, installation, kind, hostfact_id)
+                assert found is not None
+                return found
+            conn.execute(_UPDATE, {**_key(installation, kind, hostfact_id), **values})
+        # what the row now holds, without reading it back
+        return dataclasses.replace(
+            existing, state="done", exact_id=exact_id, exact_number=exact_number,
+            exact_code=values["exact_code"], version=version, details=json.loads(values["details"]),
+            updated_at=to_datetime(now),
+            hostfact_code=existing.hostfact_code if hostfact_code is None else hostfact_code,
+            division=existing.division if division is None else int(division),
+            event_id=existing.event_id if event_id is None else event_id,
+        )
 
     def fail_binding(
         self, installation: str, kind: str, hostfact_id: str, *, reason: str
@@ -145,9 +160,8 @@ class BindingsMixin(StoreBase):
                 return existing
             details = dict(existing.details)
             details["failure"] = reason
-            conn.execute(update(_T).where(_key(installation, kind, hostfact_id)).values(
-                state="failed", details=dump_json(details), updated_at=self._clock(),
-            ))
+            conn.execute(_UPDATE, {**_key(installation, kind, hostfact_id), "state": "failed",
+                                   "details": dump_json(details), "updated_at": self._clock()})
             return self._get(conn, installation, kind, hostfact_id)
 
     def find_binding_by_code(
@@ -156,7 +170,7 @@ class BindingsMixin(StoreBase):
         """The binding that owns an Exact account code (codes compare without padding)."""
         _check_kind(kind)
         code = exact_code.strip()
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             row = conn.execute(
                 select(_T).where((_T.c.installation == installation) & (_T.c.kind == kind)
                                  & (_T.c.exact_code == code))
@@ -171,7 +185,7 @@ class BindingsMixin(StoreBase):
         where = (_T.c.installation == installation) & (_T.c.kind == kind)
         if state is not None:
             where = where & (_T.c.state == state)
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             rows = conn.execute(select(_T).where(where).order_by(_T.c.hostfact_id)).all()
         return [_row_to_binding(r) for r in rows]
 
@@ -200,8 +214,6 @@ class BindingsMixin(StoreBase):
         self, conn: Connection, installation: str, kind: str, hostfact_id: str,
         *, lock: bool = False,
     ) -> Binding | None:
-        query = select(_T).where(_key(installation, kind, hostfact_id))
-        if lock:
-            query = query.with_for_update()
-        row = conn.execute(query).one_or_none()
+        query = _SELECT_FOR_UPDATE if lock else _SELECT
+        row = conn.execute(query, _key(installation, kind, hostfact_id)).one_or_none()
         return None if row is None else _row_to_binding(row)

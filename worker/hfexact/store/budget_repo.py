@@ -22,14 +22,14 @@ def _row_to_budget(row: Any) -> Budget:
 
 class BudgetMixin(StoreBase):
     def get_budget(self, division: int) -> Budget | None:
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             row = conn.execute(
                 select(schema.budgets).where(schema.budgets.c.division == division)
             ).one_or_none()
         return None if row is None else _row_to_budget(row)
 
     def list_budgets(self) -> dict[int, Budget]:
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             rows = conn.execute(select(schema.budgets).order_by(schema.budgets.c.division)).all()
         return {int(r.division): _row_to_budget(r) for r in rows}
 

@@ -1,7 +1,8 @@
 """Engines for the two supported databases and the migration step run on every open.
 
-SQLite: WAL journal, a busy timeout, and every transaction started with ``BEGIN IMMEDIATE`` so a
-read-modify-write (a rate-budget reservation) holds the write lock from its first read; pysqlite's
+SQLite: WAL journal, a busy timeout, and every writing transaction started with ``BEGIN
+IMMEDIATE`` so a read-modify-write (a rate-budget reservation) holds the write lock from its
+first read (read-only transactions, ``READ_OPTION``, begin deferred); pysqlite's
 own implicit transaction handling is switched off, as SQLAlchemy's SQLite docs recommend.
 PostgreSQL: ``postgresql://`` URLs use the psycopg 3 driver. Migrations run under a
 transaction-level advisory lock so several workers starting at once migrate exactly once.
@@ -27,6 +28,8 @@ BUSY_TIMEOUT_SECONDS = 30.0
 MIGRATION_LOCK_KEY = 0x686665786163
 #: execution option: this transaction's durability does not matter (budget counters)
 FAST_OPTION = "hfexact_not_durable"
+#: execution option: this transaction only reads (SQLite: a deferred BEGIN, no write lock)
+READ_OPTION = "hfexact_read_only"
 
 
 def parse_url(url: str) -> URL:
@@ -68,7 +71,7 @@ def _sqlite_engine(parsed: URL) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # let SQLAlchemy, not pysqlite, decide when a transaction begins
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -77,14 +80,24 @@ def _sqlite_engine(parsed: URL) -> Engine:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
+            record.info["synchronous"] = "FULL"
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # bookkeeping that may be lost in a power cut (the rate budget) skips the fsync
-        fast = conn.get_execution_options().get(FAST_OPTION, False)
-        conn.exec_driver_sql(f"PRAGMA synchronous = {'NORMAL' if fast else 'FULL'}")
+        options = conn.get_execution_options()
+        if options.get(READ_OPTION, False):
+            # a reader sees one WAL snapshot and never blocks the writer
+            conn.exec_driver_sql("BEGIN")
+            return
+        # bookkeeping that may be lost in a power cut (the rate budget) skips the fsync;
+        # the PRAGMA is issued only when the connection's setting changes
+        wanted = "NORMAL" if options.get(FAST_OPTION, False) else "FULL"
+        info = conn.connection.info
+        if info.get("synchronous") != wanted:
+            conn.exec_driver_sql(f"PRAGMA synchronous = {wanted}")
+            info["synchronous"] = wanted
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

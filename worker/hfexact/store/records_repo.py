@@ -40,7 +40,7 @@ class RecordsMixin(StoreBase):
             }, ("installation",))
 
     def load_settings(self, installation: str) -> StoredSettings | None:
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             row = conn.execute(
                 select(schema.export_settings)
                 .where(schema.export_settings.c.installation == installation)
@@ -69,7 +69,7 @@ class RecordsMixin(StoreBase):
 
     def cache_get(self, division: int, kind: str, key: str) -> str | None:
         t = schema.cache
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             value = conn.execute(
                 select(t.c.value)
                 .where((t.c.division == division) & (t.c.kind == kind) & (t.c.key == key))
@@ -95,7 +95,7 @@ class RecordsMixin(StoreBase):
     # -- cursors ---------------------------------------------------------------------------------
 
     def get_cursor(self, name: str) -> str | None:
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             value = conn.execute(
                 select(schema.cursors.c.value).where(schema.cursors.c.name == name)
             ).scalar_one_or_none()
@@ -120,7 +120,7 @@ class RecordsMixin(StoreBase):
         *,
         at: float | None = None,
     ) -> None:
-        with self._tx() as conn:
+        with self._tx(durable=False) as conn:  # status only: a power cut may lose the last
             conn.execute(schema.activity.insert().values(
                 event_id=event_id, event_type=event_type, outcome=outcome,
                 hostfact_code=hostfact_code, exact_id=exact_id, duration_ms=duration_ms,
@@ -130,7 +130,7 @@ class RecordsMixin(StoreBase):
     def last_success_by_type(self) -> dict[str, datetime]:
         """Event type -> when an event of that type last ended "done"."""
         t = schema.activity
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             rows = conn.execute(
                 select(t.c.event_type, func.max(t.c.at))
                 .where(t.c.outcome == "done").group_by(t.c.event_type)
@@ -139,7 +139,7 @@ class RecordsMixin(StoreBase):
 
     def recent_outcomes(self, limit: int = 50) -> list[Outcome]:
         t = schema.activity
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             rows = conn.execute(select(t).order_by(t.c.id.desc()).limit(limit)).all()
         return [Outcome(r.event_id, r.event_type, r.outcome, r.hostfact_code, r.exact_id,
                         r.duration_ms, to_datetime(r.at)) for r in rows]

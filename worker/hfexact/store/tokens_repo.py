@@ -32,7 +32,7 @@ class TokenInfo:
 
 class TokensMixin(StoreBase):
     def load_tokens(self, client_id: str) -> TokenSet | None:
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             row = conn.execute(
                 select(schema.tokens).where(schema.tokens.c.client_id == client_id)
             ).one_or_none()
@@ -62,7 +62,7 @@ class TokensMixin(StoreBase):
             conn.execute(delete(schema.tokens).where(schema.tokens.c.client_id == client_id))
 
     def token_info(self, client_id: str) -> TokenInfo | None:
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             row = conn.execute(
                 select(schema.tokens).where(schema.tokens.c.client_id == client_id)
             ).one_or_none()
@@ -113,7 +113,7 @@ class TokensMixin(StoreBase):
             }, ("client_id",))
 
     def load_client_secret(self, client_id: str) -> str | None:
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             value = conn.execute(
                 select(schema.connections.c.client_secret)
                 .where(schema.connections.c.client_id == client_id)
@@ -122,7 +122,7 @@ class TokensMixin(StoreBase):
 
     def client_secret_encrypted(self, client_id: str) -> bool | None:
         """None when no secret is stored."""
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             value = conn.execute(
                 select(schema.connections.c.client_secret)
                 .where(schema.connections.c.client_id == client_id)
@@ -137,7 +137,7 @@ class TokensMixin(StoreBase):
             }, ("client_id",))
 
     def get_division(self, client_id: str) -> int | None:
-        with self._tx() as conn:
+        with self._tx(read_only=True) as conn:
             value = conn.execute(
                 select(schema.connections.c.division)
                 .where(schema.connections.c.client_id == client_id)
