@@ -95,8 +95,13 @@ final class Relay
     {
         $messages = [];
         $rowByMessage = [];
+        try {
+            $settings = $this->settings->current(); // once per batch, not once per row
+        } catch (Throwable) {
+            $settings = null; // each row reads them again and fails (and is retried) on its own, as before
+        }
         foreach ($rows as $row) {
-            $body = $this->prepare($row, $stats);
+            $body = $this->prepare($row, $settings, $stats);
             if ($body === null) {
                 continue;
             }
@@ -126,12 +131,15 @@ final class Relay
         }
     }
 
-    /** @param array<string, mixed> $stats */
-    private function prepare(OutboxRow $row, array &$stats): ?string
+    /**
+     * @param array<string, mixed>|null $settings the export settings, read at the start of the batch
+     * @param array<string, mixed> $stats
+     */
+    private function prepare(OutboxRow $row, ?array $settings, array &$stats): ?string
     {
         $kind = EventType::ENTITY[$row->eventType] ?? null;
         try {
-            if ($kind !== null && !$this->settings->isEnabled($kind)) {
+            if ($kind !== null && !$this->settings->isEnabled($kind, $settings)) {
                 throw new RowSkipped(sprintf('export of %s is switched off', $kind));
             }
             $exportedKind = self::BOOKED_ONCE[$row->eventType] ?? null;

@@ -56,9 +56,10 @@ final class SettingsRepository
         return $row === null ? null : (string) $row['version'];
     }
 
-    public function isEnabled(string $kind): bool
+    /** @param array<string, mixed>|null $settings current() read once by the caller (the relay: once per batch) */
+    public function isEnabled(string $kind, ?array $settings = null): bool
     {
-        $enabled = $this->current()['enabled'] ?? [];
+        $enabled = ($settings ?? $this->current())['enabled'] ?? [];
         return !is_array($enabled) || ($enabled[$kind] ?? true) === true;
     }
 
