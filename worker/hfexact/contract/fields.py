@@ -91,12 +91,13 @@ class _Patterned(fields.Field[Any]):
         self.kind = kind
         self.max_length = max_length if max_length is not None else _MAX_LENGTH.get(kind)
         self.expect = PATTERNS[kind][1]
+        self.regex = _COMPILED[kind]
 
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> Any:
-        text = _require_str(value, self.expect)
-        if not _COMPILED[self.kind].fullmatch(text):
+        text = value if isinstance(value, str) else _require_str(value, self.expect)
+        if not self.regex.fullmatch(text):
             raise ValidationError(f"Must be {self.expect}; got {_show(text)}.")
         if self.max_length is not None and len(text) > self.max_length:
             raise ValidationError(f"Longer than {self.max_length} characters.")
@@ -208,8 +209,8 @@ class Choice(fields.Field[Any]):
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> Any:
-        expect = "one of " + ", ".join(repr(choice) for choice in self.choices)
         if not isinstance(value, str) or value not in self.choices:
+            expect = "one of " + ", ".join(repr(choice) for choice in self.choices)
             shown = _show(value) if isinstance(value, str) else f"a JSON {type(value).__name__}"
             raise ValidationError(f"Must be {expect}; got {shown}.")
         return self.convert(value)
@@ -262,6 +263,8 @@ def find_number(value: object) -> str | None:
 
     Iterative, so a deeply nested document cannot exhaust the stack.
     """
+    if isinstance(value, str) or not _holds_number(value):
+        return None
     stack: list[tuple[str, object]] = [("", value)]
     while stack:
         path, item = stack.pop()
@@ -274,3 +277,19 @@ def find_number(value: object) -> str | None:
         elif isinstance(item, list):
             stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
     return None
+
+
+def _holds_number(value: object) -> bool:
+    """Whether a JSON number is anywhere inside ``value`` (find_number without the path)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str | bool) or item is None:
+            continue
+        if isinstance(item, int | float):
+            return True
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

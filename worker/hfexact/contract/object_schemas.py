@@ -8,6 +8,7 @@ Mirrors ``schemas/defs/{parties,invoices,purchases,sdd}.schema.json``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -32,19 +33,36 @@ from hfexact.contract.fields import (
 MISSING = "Missing data for required field."
 
 
+_FIELD_NAMES: dict[type[Any], frozenset[str]] = {}
+
+
+def _field_names(target: type[Any]) -> frozenset[str]:
+    names = _FIELD_NAMES.get(target)
+    if names is None:
+        names = _FIELD_NAMES[target] = frozenset(f.name for f in dataclasses.fields(target))
+    return names
+
+
 def build(target: type[Any], data: Mapping[str, Any]) -> Any:
     """``target(**data)`` for the keys ``target`` has; lists become tuples, dicts read-only."""
-    names = {field.name for field in dataclasses.fields(target)}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in names:
-            continue
-        if isinstance(value, list):
-            value = tuple(value)
-        elif isinstance(value, dict):
-            value = MappingProxyType(value)
-        values[key] = value
-    return target(**values)
+    names = _field_names(target)
+    return target(**{
+        key: value if type(value) in _SCALARS else _frozen(value)
+        for key, value in data.items()
+        if key in names
+    })
+
+
+#: loaded values that are never a list or dict (a shortcut past the isinstance checks)
+_SCALARS = frozenset({str, int, bool, Decimal, dt.date, dt.datetime, type(None)})
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return MappingProxyType(value)
+    return value
 
 
 class Strict(Schema):
@@ -78,11 +96,15 @@ class HostFactObject(Strict):
     def _check_keys(self, data: Mapping[str, Any], original: Any, **kwargs: Any) -> None:
         if not isinstance(original, Mapping):
             return
-        known = {field.data_key or name for name, field in self.load_fields.items()}
+        known = self._known_keys()
         errors: dict[str, list[str]] = {}
         for key in self.required_keys:
             if key not in original:
                 errors[key] = [MISSING]
+        if original.keys() <= known:  # nothing HostFact-only to look into
+            if errors:
+                raise ValidationError(errors)
+            return
         for key, value in original.items():
             if key in known:
                 continue
@@ -92,6 +114,14 @@ class HostFactObject(Strict):
                 errors[str(key)] = [f"JSON number{inside}: numbers travel as decimal strings."]
         if errors:
             raise ValidationError(errors)
+
+    def _known_keys(self) -> frozenset[str]:
+        """The input keys this schema loads (computed once per schema instance)."""
+        known: frozenset[str] | None = self.__dict__.get("_known")
+        if known is None:
+            known = frozenset(field.data_key or name for name, field in self.load_fields.items())
+            self.__dict__["_known"] = known
+        return known
 
 
 def _text(key: str, **kwargs: Any) -> Text:
