@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from hfexact.contract import parse_event, validate_result
-from hfexact.contract.domain import EVENT_TYPES
+from hfexact.contract import check_result, parse_event, validate_result
+from hfexact.contract.domain import EVENT_TYPES, RESULT_TYPES
 from hfexact.contract.jsonschema_check import errors_by_field
 from hfexact.errors import ContractError, PermanentError
-from tests.contract.examples import example, invalid
+from tests.contract.examples import VALID, example, invalid
 
 
 def messages(body: bytes, **kwargs: Any) -> Any:
@@ -144,6 +144,39 @@ class TestValidateResult:
         doc["data"]["problems"] = ["Journal 70 is missing."]
         with pytest.raises(ContractError):
             validate_result(doc)
+
+
+class TestCheckResult:
+    """The worker's runtime check of a result (marshmallow, compiled plan first)."""
+
+    @pytest.mark.parametrize("result_type", RESULT_TYPES)
+    def test_every_valid_result_example_passes(self, result_type: str) -> None:
+        paths = [p for p in VALID if p.parent.name == result_type]
+        assert paths
+        for path in paths:
+            check_result(json.loads(path.read_bytes()))
+
+    def test_event_is_not_a_result(self) -> None:
+        with pytest.raises(ContractError) as caught:
+            check_result(json.loads(example("debtor.upserted", "consumer-unicode-name")))
+        assert "type" in caught.value.messages
+
+    def test_decimal_object_instead_of_string_is_refused_with_marshmallows_message(self) -> None:
+        """The compiled plan refuses; marshmallow decides and names the field."""
+        from decimal import Decimal
+
+        doc = json.loads(example("payment.matched", "sales-paid-by-bank"))
+        doc["data"]["amount"] = Decimal("5.00")
+        with pytest.raises(ContractError) as caught:
+            check_result(doc)
+        assert "amount" in caught.value.messages["data"]
+
+    def test_cross_field_rule_is_applied(self) -> None:
+        """settings.validated: problems while valid is true is refused here too."""
+        doc = json.loads(example("settings.validated", "valid"))
+        doc["data"]["problems"] = ["Journal 70 is missing."]
+        with pytest.raises(ContractError):
+            check_result(doc)
 
 
 class TestCancelledBeforePublish:

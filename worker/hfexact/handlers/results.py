@@ -3,8 +3,9 @@
 The id is a UUID5 of (result type, installation, kind, HostFact id, state), where the state
 names the effect (``booked``, a debtor version, ``changed:<version>``, ...). A redelivered
 event returns the very same results, so a crash between the effect and the publish loses
-nothing and HostFact's side de-duplicates by message id. Every body is checked against
-``schemas/`` before it leaves (``validate_result``).
+nothing and HostFact's side de-duplicates by message id. Every body is checked against its
+marshmallow schema before it leaves (``check_result``); the tests check every builder's output
+against ``schemas/`` too (``validate_result``), and HostFact's consumer validates on receipt.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from hfexact.contract import validate_result
+from hfexact.contract import check_result
 from hfexact.processing_types import ResultMessage
 from hfexact.store import Binding
 
@@ -57,7 +58,7 @@ def envelope(
         "data": dict(data),
         "related": {},
     }
-    validate_result(body)
+    check_result(body)
     return ResultMessage(type=result_type, message_id=mid, body=body)
 
 
