@@ -65,6 +65,40 @@ class TestLimiter:
         assert caught.value.retry_at == 1683879541.0
         assert caught.value.division == 1
 
+    def test_answer_that_agrees_with_the_reservation_costs_no_transaction(
+        self, store: Store
+    ) -> None:
+        """Steady state: the answer's headers say what the reservation wrote: not stored
+        again. An answer that says more (another app used the budget) is stored."""
+        from sqlalchemy import event
+
+        limiter = RateLimiter(store)
+        limiter.record(1, answer(200, CAPTURE))  # 58 left in the minute, 4766 in the day
+        transactions: list[object] = []
+        event.listen(store.engine, "begin", transactions.append)
+        limiter.reserve(1, NOW)  # 57 and 4765
+        limiter.record(1, answer(200, {**CAPTURE, "X-RateLimit-Minutely-Remaining": "57",
+                                       "X-RateLimit-Remaining": "4765"}))
+        assert len(transactions) == 1
+        limiter.reserve(1, NOW)  # 56 and 4764, but someone else spent 10 of the minute
+        limiter.record(1, answer(200, {**CAPTURE, "X-RateLimit-Minutely-Remaining": "46",
+                                       "X-RateLimit-Remaining": "4764"}))
+        assert len(transactions) == 3
+        assert store.get_budget(1) == Budget(60, 46, 1683879540.0, 5000, 4764, 1683936000.0)
+
+    def test_lower_count_stored_by_another_worker_stays(self, store: Store) -> None:
+        """Skipping the write never raises a count another worker lowered meanwhile."""
+        ours, theirs = RateLimiter(store), RateLimiter(store)
+        ours.record(1, answer(200, CAPTURE))
+        ours.reserve(1, NOW)  # 57
+        for _ in range(5):
+            theirs.reserve(1, NOW)  # 52
+        ours.record(1, answer(200, {**CAPTURE, "X-RateLimit-Minutely-Remaining": "57",
+                                    "X-RateLimit-Remaining": "4765"}))
+        budget = store.get_budget(1)
+        assert budget is not None
+        assert budget.minute_remaining == 52
+
     def test_minutely_429_spends_the_minute(self, store: Store) -> None:
         """A minutely 429 marks the minute spent until its reset; the day is untouched."""
         limiter = RateLimiter(store)

@@ -2,8 +2,9 @@
 
 Before every call a call is reserved from the budget; when the budget is known to be spent the
 call is not made and ``RateLimited(retry_at)`` is raised instead. After every answer the six
-``X-RateLimit-*`` headers (resets in epoch milliseconds) are merged into the budget; a 429 marks
-its window spent until the reset it names.
+``X-RateLimit-*`` headers (resets in epoch milliseconds) are merged into the budget, unless they
+say nothing the reservation did not already write (the steady state: one store transaction per
+call, not two); a 429 marks its window spent until the reset it names.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import requests
 from hfexact.errors import RateLimited
 from hfexact.exact.errors_map import retry_at_429
 from hfexact.store import Budget, Store
+from hfexact.store import budget as arithmetic
 
 HEADERS = {
     "minute_limit": "X-RateLimit-Minutely-Limit",
@@ -56,12 +58,16 @@ class RateLimiter:
         self._keep_minute = keep_minute
         self._keep_day = keep_day
         self.margin = margin
+        #: division -> the budget as this limiter last wrote or read it in the store
+        self._known: dict[int, Budget] = {}
 
     def reserve(self, division: int, now: float) -> None:
         """Take one call from the division's budget or raise RateLimited without calling."""
-        wait_until = self._store.reserve_call(
+        after, wait_until = self._store.reserve_budget(
             division, now, keep_minute=self._keep_minute, keep_day=self._keep_day
         )
+        if after is not None:
+            self._known[division] = after
         if wait_until is not None:
             raise RateLimited(
                 f"Exact rate budget of division {division} is spent until the reset",
@@ -71,8 +77,14 @@ class RateLimiter:
     def record(self, division: int, response: requests.Response) -> None:
         """Merge the rate headers of an answer into the division's budget."""
         reported = budget_from_headers(response.headers)
-        if reported is not None:
-            self._store.record_budget(division, reported)
+        if reported is None:
+            return
+        known = self._known.get(division)
+        if known is not None and arithmetic.merge(known, reported) == known:
+            # what our reservation wrote already says it; a lower count stored by another
+            # worker in the same window would stay lower anyway (the merge keeps the minimum)
+            return
+        self._known[division] = self._store.record_budget(division, reported)
 
     def record_429(self, division: int, response: requests.Response, now: float) -> RateLimited:
         """Mark the exhausted window spent until its reset; the error to raise (or wait on)."""
@@ -83,7 +95,7 @@ class RateLimiter:
             reported = replace(reported, day_remaining=0, day_reset_at=retry_at)
         else:
             reported = replace(reported, minute_remaining=0, minute_reset_at=retry_at)
-        self._store.record_budget(division, reported)
+        self._known[division] = self._store.record_budget(division, reported)
         return RateLimited(
             f"Exact answered 429 for division {division}; waiting for the reset",
             retry_at=retry_at + self.margin, division=division,

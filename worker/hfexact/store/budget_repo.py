@@ -54,16 +54,24 @@ class BudgetMixin(StoreBase):
         Returns None when the call may go ahead (also when nothing is known yet), or the epoch
         time until which every worker must wait. ``keep_*`` calls stay in reserve.
         """
+        return self.reserve_budget(division, now, keep_minute=keep_minute,
+                                   keep_day=keep_day)[1]
+
+    def reserve_budget(
+        self, division: int, now: float, *, keep_minute: int = 0, keep_day: int = 0
+    ) -> tuple[Budget | None, float | None]:
+        """``reserve_call`` that also returns the budget as the reservation left it (None
+        when nothing is known yet)."""
         with self._tx(durable=False) as conn:
             stored = self._locked_budget(conn, division)
             if stored is None:
-                return None
+                return None, None
             after, wait_until = arithmetic.reserve(
                 stored, now, keep_minute=keep_minute, keep_day=keep_day
             )
             if after != stored:
                 self._write(conn, division, after)
-        return wait_until
+        return after, wait_until
 
     def drop_budget(self, division: int) -> None:
         with self._tx() as conn:

@@ -22,7 +22,7 @@ from typing import Any
 from hfexact.sandbox import ledger
 from hfexact.sandbox import messages as msg
 from hfexact.sandbox.entities.base import Context, Problems, StoredSet, blank, coerce
-from hfexact.sandbox.entities.numbering import next_entry_number, number_in_use
+from hfexact.sandbox.entities.numbering import next_number_in, number_in_use
 from hfexact.sandbox.failures import ApiError, ValidationFailed
 from hfexact.sandbox.schema import (
     PURCHASE_ENTRY,
@@ -155,11 +155,11 @@ class Entries(StoredSet):
                       "Division": ctx.division.number, "Created": ctx.now, "Modified": ctx.now,
                       "Currency": values.get("Currency") or "EUR", "Rate": Decimal(1)})
         self._derive_header(ctx, entry, account)
-        existing = self.table(ctx).find(Journal=entry["Journal"])
         number = entry.get("EntryNumber") or entry.get("InvoiceNumber")
         if number is None:
-            number = next_entry_number(existing, entry["Journal"], entry["EntryDate"].year)
-        elif number_in_use(existing, number):
+            number = next_number_in(self.table(ctx), "Journal", entry["Journal"],
+                                    entry["EntryDate"].year)
+        elif number_in_use(self.table(ctx).find(Journal=entry["Journal"]), number):
             raise ValidationFailed([msg.ENTRY_NUMBER_IN_USE])
         entry["EntryNumber"] = entry["InvoiceNumber"] = number
         line_table = ctx.table(kind.lines_path)
@@ -283,6 +283,8 @@ class Entries(StoredSet):
         merged["Modified"] = ctx.now
         self._derive_header(ctx, merged, account)
         entry.update(merged)
+        if number is not None:
+            self.table(ctx).touch()  # the entry's number changed in place
         ledger.resync_invoice(ctx.division, ctx.now, entry)
 
     def delete(self, ctx: Context, key: Any) -> None:
