@@ -148,9 +148,14 @@ def _mark_decimals(value: Any, mark: str) -> Any:
     return value
 
 
+#: per process, unguessable: no text in a payload can pose as a number marker
+_NONCE = secrets.token_hex(8)
+_MARK = f"\x00{_NONCE}:"
+_MARKED = re.compile(rf'"\\u0000{_NONCE}:(-?\d+(?:\.\d+)?)\\u0000"')
+
+
 def dumps(payload: Mapping[str, Any] | list[Any]) -> str:
     """JSON for a request body: Decimals become JSON numbers with exactly their digits, dates
     ISO 8601 timestamps; floats are refused (money never travels as float)."""
-    nonce = secrets.token_hex(8)  # so no text in the payload can pose as a number marker
-    text = json.dumps(_mark_decimals(payload, f"\x00{nonce}:"), ensure_ascii=False)
-    return re.sub(rf'"\\u0000{nonce}:(-?\d+(?:\.\d+)?)\\u0000"', r"\1", text)
+    text = json.dumps(_mark_decimals(payload, _MARK), ensure_ascii=False)
+    return _MARKED.sub(r"\1", text)
