@@ -68,6 +68,32 @@ class TestUrls:
         with pytest.raises(StoreUnavailable):
             open_store("postgresql://postgres@127.0.0.1:9/none?connect_timeout=2")
 
+    def test_sqlite_locked_past_the_busy_timeout_is_transient(
+        self, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Another process holds the write lock past the busy timeout: StoreUnavailable
+        (retried later), also now that the BEGIN runs on the driver's connection itself; the
+        store works again once the lock is gone."""
+        import sqlite3
+        from pathlib import Path
+
+        from hfexact.store import engine
+
+        monkeypatch.setattr(engine, "BUSY_TIMEOUT_SECONDS", 0.2)
+        path = Path(str(tmp_path)) / "store.sqlite3"
+        store = open_store(f"sqlite:///{path}")
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.raises(StoreUnavailable, match="locked"):
+                store.set_cursor("relay", "1")
+            other.execute("ROLLBACK")
+            store.set_cursor("relay", "2")
+            assert store.get_cursor("relay") == "2"
+        finally:
+            other.close()
+            store.close()
+
     def test_sqlite_creates_the_directory(self, tmp_path: object) -> None:
         """The default store path's directory is created on first open."""
         from pathlib import Path

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -45,6 +47,14 @@ def dump_json(value: Mapping[str, Any] | list[Any]) -> str:
     return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
 
 
+def _unavailable(exc: OperationalError | InterfaceError) -> StoreUnavailable:
+    said = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+    return StoreUnavailable(
+        f"store unavailable: {type(exc.orig).__name__}" + (f": {said}" if said else ""),
+        hint="check that the database in HFEXACT_STORE_URL runs and accepts connections",
+    )
+
+
 class StoreBase:
     def __init__(
         self, engine: Engine, *, box: SecretBox, clock: Callable[[], float]
@@ -58,6 +68,11 @@ class StoreBase:
         #: statements built once per shape (SQLAlchemy then reuses their compiled form)
         self._statements: dict[tuple[Any, ...], Any] = {}
         self.dialect: str = engine.dialect.name
+        #: SQLite: one connection per thread and kind of transaction, kept between
+        #: transactions (a pool checkout and check-in cost about as much as a read)
+        self._held = threading.local()
+        self._held_all: list[Connection] = []
+        self._held_guard = threading.Lock()
 
     @property
     def engine(self) -> Engine:
@@ -76,17 +91,68 @@ class StoreBase:
         crash may lose the last updates, which the next response headers correct anyway.
         ``read_only=True``: the transaction only reads (SQLite: no write lock is taken).
         """
+        with self._mapped_errors(), self._transaction(durable, read_only) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _transaction(self, durable: bool, read_only: bool) -> Iterator[Connection]:
+        kind = "read" if read_only else "durable" if durable else "fast"
+        engine: Engine = (self._read_engine if read_only
+                          else self._engine if durable else self._fast_engine)
+        conn, held = self._connection(kind, engine)
         try:
-            engine: Engine = (self._read_engine if read_only
-                              else self._engine if durable else self._fast_engine)
-            with engine.begin() as conn:
+            with conn.begin():
                 if not durable and self.dialect == "postgresql":
                     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield conn
+        except BaseException:
+            if held:
+                self._drop_held(kind, conn)  # whatever went wrong, the next one starts afresh
+                held = False
+            raise
+        finally:
+            if not held:
+                with contextlib.suppress(Exception):
+                    conn.close()
+
+    def _connection(self, kind: str, engine: Engine) -> tuple[Connection, bool]:
+        """(connection, kept for this thread?) for one transaction; outages become
+        ``StoreUnavailable``."""
+        try:
+            if self.dialect != "sqlite":
+                return engine.connect(), False
+            conn: Connection | None = getattr(self._held, kind, None)
+            if conn is not None and not conn.closed and not conn.invalidated:
+                if conn.in_transaction():  # a transaction inside another: a connection of its own
+                    return engine.connect(), False
+                return conn, True
+            conn = engine.connect()
+            setattr(self._held, kind, conn)
+            with self._held_guard:
+                self._held_all.append(conn)
+            return conn, True
         except (OperationalError, InterfaceError) as exc:
-            said = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+            raise _unavailable(exc) from exc
+
+    def _drop_held(self, kind: str, conn: Connection) -> None:
+        if getattr(self._held, kind, None) is conn:
+            setattr(self._held, kind, None)
+        with self._held_guard:
+            if conn in self._held_all:
+                self._held_all.remove(conn)
+        with contextlib.suppress(Exception):
+            conn.close()
+
+    @contextlib.contextmanager
+    def _mapped_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            raise _unavailable(exc) from exc
+        except (sqlite3.OperationalError, sqlite3.InterfaceError) as exc:
+            # raised by the driver itself (the BEGIN in engine._on_begin runs on it directly)
             raise StoreUnavailable(
-                f"store unavailable: {type(exc.orig).__name__}" + (f": {said}" if said else ""),
+                f"store unavailable: {type(exc).__name__}: {exc}",
                 hint="check that the database in HFEXACT_STORE_URL runs and accepts connections",
             ) from exc
         except DBAPIError as exc:
@@ -126,6 +192,12 @@ class StoreBase:
         return stmt
 
     def close(self) -> None:
+        with self._held_guard:
+            held, self._held_all = self._held_all, []
+        for conn in held:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._held = threading.local()
         self._engine.dispose()
 
     def __enter__(self) -> StoreBase:

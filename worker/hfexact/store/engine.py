@@ -86,19 +86,23 @@ def _sqlite_engine(parsed: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        # straight on the driver's connection: this runs before every transaction, and
+        # SQLAlchemy's execution machinery would cost as much as the query that follows
+        raw = conn.connection.driver_connection
+        assert raw is not None
         options = conn.get_execution_options()
         if options.get(READ_OPTION, False):
             # a reader sees one WAL snapshot and never blocks the writer
-            conn.exec_driver_sql("BEGIN")
+            raw.execute("BEGIN")
             return
         # bookkeeping that may be lost in a power cut (the rate budget) skips the fsync;
         # the PRAGMA is issued only when the connection's setting changes
         wanted = "NORMAL" if options.get(FAST_OPTION, False) else "FULL"
         info = conn.connection.info
         if info.get("synchronous") != wanted:
-            conn.exec_driver_sql(f"PRAGMA synchronous = {wanted}")
+            raw.execute(f"PRAGMA synchronous = {wanted}")
             info["synchronous"] = wanted
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        raw.execute("BEGIN IMMEDIATE")
 
     return engine
 
