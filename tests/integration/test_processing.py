@@ -51,6 +51,7 @@ from hfexact.errors import (
     TranslationError,
     WaitingForDependency,
 )
+from hfexact.exact.client import ExactClient
 from hfexact.processing import Processor, build_processor
 from hfexact.store import Budget, Store
 
@@ -276,6 +277,29 @@ class TestDebtors:
         binding = store.get_binding(INSTALLATION, "debtor", "10")
         assert binding is not None
         assert binding.state != "done"
+
+
+class TestSettingsSeenByWorkers:
+    def test_own_change_applies_at_once_and_anothers_within_the_freshness_time(
+        self, ready: Processor, settings: Settings, store: Store, client: ExactClient,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """This worker's settings change counts for its next event; a change made by another
+        worker is read again once SETTINGS_FRESH_SECONDS have passed."""
+        import time
+
+        from hfexact import processing
+
+        monkeypatch.setattr(processing, "SETTINGS_FRESH_SECONDS", 0.3)
+        off = settings_data()
+        off["enabled"] = {**off["enabled"], "debtors": False}
+        run(ready, envelope("settings.changed", off))
+        assert run(ready, envelope("debtor.upserted", debtor_data(21))).status == "ignored"
+
+        other = Processor(settings, store, client)
+        run(other, envelope("settings.changed", settings_data()))  # debtors back on
+        time.sleep(0.4)
+        assert run(ready, envelope("debtor.upserted", debtor_data(22))).status == "done"
 
 
 class TestCreditors:

@@ -43,9 +43,12 @@ from hfexact.handlers.results import export_failed, settings_validated
 from hfexact.handlers.sdd import sdd_batch_downloaded, sdd_reversed
 from hfexact.handlers.settings_events import export_settings_from, settings_changed
 from hfexact.processing_types import MessageMeta, Outcome, ResultMessage
-from hfexact.store import Store
+from hfexact.store import Store, StoredSettings
 
 JSON_TYPES = ("application/json", "text/json")
+#: how long a worker uses valid export settings it read before it reads them again: a change
+#: made by another worker is seen within this time (this worker's own change at once)
+SETTINGS_FRESH_SECONDS = 2.0
 
 #: event type -> (binding kind, switch in settings.enabled)
 KINDS: dict[str, tuple[str, str]] = {
@@ -81,6 +84,8 @@ class Processor:
         self.archived_debtors = archived_debtors
         #: installation -> (settings version, parsed settings): parsing once per version
         self._parsed_settings: dict[str, tuple[str, d.ExportSettings]] = {}
+        #: installation -> (when read, valid stored settings): see SETTINGS_FRESH_SECONDS
+        self._settings_read: dict[str, tuple[float, StoredSettings]] = {}
         #: (division, GL code) -> GUID in front of the store's cache (see handlers.master)
         self._gl_memo: dict[tuple[int, str], str] = {}
 
@@ -167,7 +172,16 @@ class Processor:
                        archived_debtors=archived, gl_memo=self._gl_memo)
 
     def _valid_settings(self, installation: str) -> d.ExportSettings:
-        stored = self.store.load_settings(installation)
+        now = time.monotonic()
+        read = self._settings_read.get(installation)
+        if read is not None and now - read[0] < SETTINGS_FRESH_SECONDS:
+            stored: StoredSettings | None = read[1]
+        else:
+            stored = self.store.load_settings(installation)
+            if stored is not None and stored.valid is True:
+                self._settings_read[installation] = (now, stored)
+            else:
+                self._settings_read.pop(installation, None)
         if stored is None:
             raise WaitingForDependency(
                 f"no export settings for installation {installation!r} yet: events wait for "
@@ -189,7 +203,11 @@ class Processor:
         data = env.data
         if env.type == "settings.changed":
             assert isinstance(data, d.ExportSettings)
-            return settings_changed(ctx, data)
+            self._settings_read.pop(env.installation, None)
+            try:
+                return settings_changed(ctx, data)
+            finally:
+                self._settings_read.pop(env.installation, None)
         _kind, switch = KINDS[env.type]
         if not getattr(ctx.settings.enabled, switch):
             return Outcome(status="ignored", event_type=env.type,

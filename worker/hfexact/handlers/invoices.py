@@ -64,9 +64,10 @@ def _payload(ctx: Context, invoice: Invoice, related: InvoiceRelated,
 
 
 def _book(ctx: Context, invoice: Invoice, related: InvoiceRelated,
-          previous: Binding | None) -> tuple[Binding, str]:
+          previous: Binding | None, debtor: Binding | None = None) -> tuple[Binding, str]:
     check_exportable(invoice)
-    customer, _ = ensure_account(ctx, debtor_spec(ctx, related.debtor), upsert=False)
+    customer, _ = ensure_account(ctx, debtor_spec(ctx, related.debtor), upsert=False,
+                                 known=debtor)
     customer_id = str(customer.exact_id)
     first = _payload(ctx, invoice, related, customer_id)  # translation errors before pending
     built = [first]
@@ -94,11 +95,13 @@ def invoice_issued(ctx: Context, invoice: Invoice, related: InvoiceRelated) -> O
     hid = str(invoice.identifier)
     check_exportable(invoice)
     with ctx.store.record_lock(ctx.installation, "invoice", hid):
-        previous = ctx.store.get_binding(ctx.installation, "invoice", hid)
+        # the invoice's binding and its debtor's, in one read
+        previous, debtor = ctx.store.get_bindings(ctx.installation, [
+            ("invoice", hid), ("debtor", str(related.debtor.identifier))])
         if previous is not None and previous.state == "done":
             return _outcome(ctx, invoice, previous, "duplicate", "existing",
                             (export_succeeded(previous, state="booked"),))
-        binding, how = _book(ctx, invoice, related, previous)
+        binding, how = _book(ctx, invoice, related, previous, debtor)
     return _outcome(ctx, invoice, binding, "done", how,
                     (export_succeeded(binding, state="booked"),))
 

@@ -68,9 +68,15 @@ def creditor_spec(ctx: Context, creditor: Creditor) -> PartySpec:
 
 
 def ensure_account(
-    ctx: Context, spec: PartySpec, *, upsert: bool
+    ctx: Context, spec: PartySpec, *, upsert: bool, known: Binding | None = None
 ) -> tuple[Binding, AccountStatus]:
-    """The done binding of this party's Exact account, creating or updating it as needed."""
+    """The done binding of this party's Exact account, creating or updating it as needed.
+
+    ``known``: the party's binding as the caller just read it; when done and no update is
+    asked for, it is the answer (an account, once made, keeps its GUID).
+    """
+    if known is not None and known.state == "done" and not upsert:
+        return known, "existing"
     store = ctx.store
     with store.record_lock(ctx.installation, spec.kind, spec.hostfact_id):
         binding = store.get_binding(ctx.installation, spec.kind, spec.hostfact_id)

@@ -26,13 +26,16 @@ def purchase_invoice_received(
     hid = str(invoice.identifier)
     code = invoice.credit_invoice_code
     with ctx.store.record_lock(ctx.installation, "purchase_invoice", hid):
-        previous = ctx.store.get_binding(ctx.installation, "purchase_invoice", hid)
+        # the purchase invoice's binding and its creditor's, in one read
+        previous, creditor = ctx.store.get_bindings(ctx.installation, [
+            ("purchase_invoice", hid), ("creditor", str(related.creditor.identifier))])
         if previous is not None and previous.state == "done":
             return Outcome(status="duplicate", event_type=ctx.env.type, hostfact_code=code,
                            exact_id=previous.exact_id,
                            details={"entry": "existing", "entry_number": previous.exact_number},
                            results=(export_succeeded(previous, state="booked"),))
-        supplier, _ = ensure_account(ctx, creditor_spec(ctx, related.creditor), upsert=False)
+        supplier, _ = ensure_account(ctx, creditor_spec(ctx, related.creditor), upsert=False,
+                                     known=creditor)
         supplier_id = str(supplier.exact_id)
 
         def payload() -> dict[str, Any]:

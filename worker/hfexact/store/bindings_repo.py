@@ -61,6 +61,15 @@ class BindingsMixin(StoreBase):
         with self._tx(read_only=True) as conn:
             return self._get(conn, installation, kind, hostfact_id)
 
+    def get_bindings(
+        self, installation: str, keys: list[tuple[str, str]]
+    ) -> list[Binding | None]:
+        """Several bindings (``(kind, hostfact_id)`` each) read in one transaction."""
+        for kind, _ in keys:
+            _check_kind(kind)
+        with self._tx(read_only=True) as conn:
+            return [self._get(conn, installation, kind, hostfact_id) for kind, hostfact_id in keys]
+
     def begin_binding(
         self,
         installation: str,
