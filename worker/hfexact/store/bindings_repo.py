@@ -138,6 +138,20 @@ class BindingsMixin(StoreBase):
                             ("event_id", event_id)):
             if value is not None:
                 values[name] = value
+        if hostfact_code is not None and division is not None and event_id is not None:
+            # every column is known: one UPDATE, no read (the caller holds the record lock)
+            with self._tx() as conn:
+                updated = conn.execute(_UPDATE, {**_key(installation, kind, hostfact_id),
+                                                 **values}).rowcount
+            if updated == 1:
+                return Binding(
+                    installation=installation, kind=kind, hostfact_id=str(hostfact_id),
+                    hostfact_code=hostfact_code, division=int(division), state="done",
+                    exact_id=exact_id, exact_number=exact_number,
+                    exact_code=values["exact_code"], version=version,
+                    details=json.loads(values["details"]), updated_at=to_datetime(now),
+                    event_id=event_id,
+                )
         with self._tx() as conn:
             existing = self._get(conn, installation, kind, hostfact_id, lock=True)
             if existing is None:
