@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             # the poll script's figures are call counts, not rates: it may share the CPU
             poll = calls.start_poll(quick)
         before = load_average()
-        console.print(f"  {name} ...", end="")
+        console.print(f"  {name}{' (running since the start)' if name == 'memory' else ''} ...",
+                      end="")
         t0 = time.monotonic()
         try:
             section = runners[name]()
@@ -142,10 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         section.seconds = time.monotonic() - t0
         section.detail["load_before"] = before
         section.detail["load_after"] = load_average()
-        console.print(f" {section.seconds:.0f} s" + (f" [red]{section.error}" if section.error
-                                                      else ""))
         if name == "memory" and memory is not None:
             section.seconds = memory.seconds  # it ran since the start, beside the others
+        console.print(f" {section.seconds:.0f} s" + (f" [red]{section.error}" if section.error
+                                                      else ""))
         same = next((s for s in sections if s.name == section.name), None)
         if same is not None:  # memory joins scaling's group
             same.rows += section.rows
