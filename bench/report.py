@@ -92,7 +92,8 @@ def readme_section(results: Mapping[str, Any]) -> str:
         "Exact Online allows 60 calls a minute and 5,000 a day per division; the bridge spends "
         "one call per invoice of a known debtor, so a division can take up to 60 invoices a "
         "minute and about 4,500 a day next to the payment poller. `make bench` measures it "
-        "(7-9 minutes on this 2-core machine; `--quick`, `--full`); method, findings, the "
+        f"with the issue's counts ({results['meta']['duration_seconds'] / 60:.0f} minutes on "
+        "this 2-core machine; `--quick` for a smoke run); method, findings, the "
         "arithmetic of the limit and the backfill planner (`hfexact backfill plan` / `run`) are in "
         "[docs/performance.md](docs/performance.md).", "",
         markdown(results), "",

@@ -3,20 +3,18 @@
     .venv/bin/python -m bench.run [--quick] [--only calls,overhead,latency,...]
 
 Each benchmark measures its figure beside its baseline in this same run (a ratio holds on a
-noisy machine). Two benchmarks take minutes by nature and need little of the CPU's attention
-per second, so they run in child processes from the start, beside the others:
-
-* the burst under 60 calls/minute (``bench.drain``): the limit, not the CPU, sets its pace
-  (one Exact call a second);
-* worker memory over 100,000 events (``bench.memory``): its figures are megabytes, which do
-  not depend on how much of a core it gets (its events/s does, and is reported as a note).
+noisy machine). The burst under 60 calls/minute (``bench.drain``) takes minutes by nature (the
+limit, not the CPU, sets its pace: one Exact call a second), so it runs in a child process from
+the start, beside the others. Worker memory over 100,000 events (``bench.memory``) runs last, in
+a child process of its own (so nothing else is in its heap), alone on the CPU: beside the
+others it took a core from the rate and tail-latency benchmarks.
 
 Writes ``bench/results/<UTC time>.json`` and, when every benchmark ran, ``latest.json`` (the
 one committed; ``python -m bench.report`` turns it into the README's Markdown table).
 
 Modes: the default runs the issue's counts (1,000 invoices of latency, a burst of 300 under
-the limit, 10, 100, 1,000 and 10,000 invoices of scaling, 100,000 events of memory) in under
-10 minutes on 2 cores; ``--quick`` about 3 (smaller counts, for a smoke run). ``--full`` is
+the limit, 10, 100, 1,000 and 10,000 invoices of scaling, 100,000 events of memory) in about
+5 minutes on 2 cores; ``--quick`` about 3 (smaller counts, for a smoke run). ``--full`` is
 accepted as a name for the default.
 """
 
@@ -115,25 +113,23 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"[bold]bench[/bold] {mode}: {', '.join(chosen)}; load average "
                   f"{load_start[0]} {load_start[1]} {load_start[2]} on {os.cpu_count()} cores")
     drain = start_drain(n["drain"]) if "drain" in chosen else None
-    memory = scaling.start_memory(n["memory"]) if "memory" in chosen else None
     runners: dict[str, Callable[[], Section]] = {
         "calls": lambda: calls.run(quick=quick),
         "overhead": lambda: overhead.run(quick=quick),
         "latency": lambda: latency.run(quick=quick, invoices=n["latency"]),
         "php": lambda: php.run(quick=quick),
         "scaling": lambda: scaling.run(largest=n["scaling"]),
-        "memory": lambda: scaling.memory_section(memory, n["memory"]) if memory else Section(
-            "5 scaling"),
+        "memory": lambda: scaling.memory_section(scaling.start_memory(n["memory"]),
+                                                 n["memory"]),
     }
     sections: list[Section] = []
     poll = None
     for name in (x for x in ORDER if x in chosen and x not in ("drain", "poll")):
-        if name == "scaling" and "poll" in chosen:
+        if name == "memory" and "poll" in chosen:
             # the poll script's figures are call counts, not rates: it may share the CPU
             poll = calls.start_poll(quick)
         before = load_average()
-        console.print(f"  {name}{' (running since the start)' if name == 'memory' else ''} ...",
-                      end="")
+        console.print(f"  {name} ...", end="")
         t0 = time.monotonic()
         try:
             section = runners[name]()
@@ -143,8 +139,6 @@ def main(argv: list[str] | None = None) -> int:
         section.seconds = time.monotonic() - t0
         section.detail["load_before"] = before
         section.detail["load_after"] = load_average()
-        if name == "memory" and memory is not None:
-            section.seconds = memory.seconds  # it ran since the start, beside the others
         console.print(f" {section.seconds:.0f} s" + (f" [red]{section.error}" if section.error
                                                       else ""))
         same = next((s for s in sections if s.name == section.name), None)

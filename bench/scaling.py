@@ -5,8 +5,8 @@ a) calls and time for 10, 100, 1,000 and 10,000 invoices of 20 known debtors,
    the processor; calls counted by the sandbox.
 b) store size per 10,000 exported records: the SQLite file (after a WAL checkpoint) before and
    after the largest size, per record, times 10,000 (extrapolated unless 10,000 ran).
-c) worker memory: ``bench.memory`` in a child process (so nothing else is in its heap), started
-   at the beginning of the run (``start_memory``) and read at its end (``memory_section``).
+c) worker memory: ``bench.memory`` in a child process (so nothing else is in its heap):
+   ``start_memory`` starts it, ``memory_section`` waits for it and reads its figures.
 """
 
 from __future__ import annotations
@@ -130,8 +130,7 @@ def memory_section(child: Child, events: int) -> Section:
     section.add(f"worker RSS after {events:,} events", doc["rss_end_mb"], "MB",
                 note=f"{doc['rss_warm_mb']:.1f} MB after warm-up "
                      f"({doc['warm_events']:,} events); {doc['events_per_s']:,.0f} events/s "
-                     f"through validate + translate + store (Exact answered in-process), "
-                     f"in a child process beside the other benchmarks")
+                     f"through validate + translate + store (Exact answered in-process)")
     half = doc["growth_second_half_mb"]
     section.add("  RSS growth over the second half", half, "MB", target="no growth (< 1 MB)",
                 ok=half < 1.0,
