@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -81,6 +82,12 @@ class TestAuthCli:
         assert "client secret:    stored, encrypted" in status.stdout
         assert f"division:         {DIVISION} (stored at login)" in status.stdout
         assert "warning" not in status.stderr
+
+        # commands that book use the division stored at login (no HFEXACT_EXACT_DIVISION set)
+        plan = subprocess.run([*HFEXACT, "backfill", "plan", "--invoices", "10", "--json"],
+                              env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert plan.returncode == 0, plan.stderr
+        assert json.loads(plan.stdout)["division"] == DIVISION
 
         early = subprocess.run([*HFEXACT, "auth", "refresh"], env=env, capture_output=True,
                                text=True, timeout=60, check=False)

@@ -33,7 +33,7 @@ from hfexact.backfill.sources import (
 )
 from hfexact.config import Settings
 from hfexact.errors import ConfigError
-from hfexact.store import open_configured_store
+from hfexact.store import open_configured_store, with_stored_division
 
 
 @click.group("backfill")
@@ -97,6 +97,7 @@ def plan_cmd(obj: Any, since: str | None, php_json: str | None, debtors: int | N
     counts, source = _counts(since, php_json, {
         "debtors": debtors, "creditors": creditors, "invoices": invoices,
         "purchase_invoices": purchase_invoices}, php_bin, php_script, include_queued)
+    settings = with_stored_division(settings)  # `auth login --division` when the env names none
     division = settings.division_for(settings.installation)
     store = open_configured_store(settings)
     try:
@@ -164,7 +165,7 @@ def run_cmd(obj: Any, headroom: float | None, total: int | None, stop_when_spent
     from hfexact.backfill.runner import run_backfill
     from hfexact.logs import configure
 
-    settings: Settings = obj.settings
+    settings: Settings = with_stored_division(obj.settings)
     share = _headroom(settings, headroom)
     console = Console(stderr=True)
     configure(settings.log_format, "warning" if not no_progress else settings.log_level)

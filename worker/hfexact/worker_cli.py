@@ -52,6 +52,9 @@ def worker_cmd(app: Any, burst: bool, max_messages: int | None, metrics_port: in
     # test-only fault hook: HFEXACT_CRASH_AT arms kill -9 points (never set in production)
     if crashpoints.arm_from(os.environ):
         log.warning("worker.crash_points_armed", points=os.environ.get("HFEXACT_CRASH_AT"))
+    from hfexact.store import with_stored_division
+
+    settings = with_stored_division(settings)  # `auth login --division` when the env names none
     settings.require("exact_client_id", "exact_division")  # both named at once when missing
     from hfexact.processing import build_processor
 

@@ -30,7 +30,7 @@ from hfexact.payments.poller import DivisionReport, Poller, PollReport, as_dict
 from hfexact.payments.publish import amqp_sink
 from hfexact.payments.reconcile import ReconcileReport, reconcile
 from hfexact.progress import ProgressReporter
-from hfexact.store import Store, open_configured_store
+from hfexact.store import Store, open_configured_store, with_stored_division
 from hfexact.worker_cli import metrics_options
 
 if TYPE_CHECKING:
@@ -144,6 +144,7 @@ def poll_cmd(app: Any, watch: float | None, once: bool, do_reconcile: bool,
         raise click.UsageError("--metrics-port needs --watch (a single poll ends at once)")
     configure(settings.log_format, settings.log_level)
     settings.require("exact_client_id", "exact_client_secret")
+    settings = with_stored_division(settings)  # `auth login --division` when the env names none
     store = open_configured_store(settings)
     telemetry = None
     if watch is not None and port is not None and not do_reconcile:

@@ -8,7 +8,7 @@ from hfexact.store.base import StoreUnavailable
 from hfexact.store.crypto import SecretBox, generate_key, secret_key_from_settings
 from hfexact.store.locks import LockTimeout
 from hfexact.store.records_repo import Outcome
-from hfexact.store.store import Store, open_configured_store, open_store
+from hfexact.store.store import Store, open_configured_store, open_store, with_stored_division
 from hfexact.store.tokens_repo import TokenInfo
 from hfexact.store.types import (
     BINDING_KINDS,
@@ -36,4 +36,5 @@ __all__ = [
     "open_configured_store",
     "open_store",
     "secret_key_from_settings",
+    "with_stored_division",
 ]

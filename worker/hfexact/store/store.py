@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -48,6 +49,19 @@ def open_store(
         engine.dispose()
         raise
     return store
+
+
+def with_stored_division(settings: Settings) -> Settings:
+    """``settings`` with the division ``hfexact auth login --division`` stored, when neither
+    ``HFEXACT_EXACT_DIVISION`` nor a per-installation mapping names one (those always win)."""
+    if settings.exact_division is not None or settings.divisions or not settings.exact_client_id:
+        return settings
+    store = open_configured_store(settings)
+    try:
+        division = store.get_division(settings.exact_client_id)
+    finally:
+        store.close()
+    return settings if division is None else dataclasses.replace(settings, exact_division=division)
 
 
 def open_configured_store(settings: Settings, *, clock: Callable[[], float] = time.time) -> Store:
