@@ -15,6 +15,8 @@ from collections.abc import Iterator
 import pika
 import pika.exceptions
 import pytest
+import structlog
+import structlog.testing
 from rich.console import Console
 from tests.integration.test_processing_samples import (  # noqa: F401 (fixtures)
     DIV,
@@ -119,9 +121,10 @@ def test_backfill_uses_its_share_of_the_day_and_stops(
 
     publish(paced_settings, [invoice_event(7000 + i, 1 + i % 3) for i in range(EVENTS)])
     output = io.StringIO()
-    report = run_backfill(paced_settings, headroom=HEADROOM, stop_when_spent=True,
-                          show_progress=True, idle_seconds=0.2,
-                          console=Console(file=output, width=160))
+    with structlog.testing.capture_logs() as logs:  # off a terminal: progress as log lines
+        report = run_backfill(paced_settings, headroom=HEADROOM, stop_when_spent=True,
+                              show_progress=True, idle_seconds=0.2,
+                              console=Console(file=output, width=160))
 
     assert report.keep_day == keep_day
     assert report.handled == expected
@@ -135,4 +138,12 @@ def test_backfill_uses_its_share_of_the_day_and_stops(
     assert state["counters"]["rate_limited"] == 0
     assert store.get_budget(DIV).day_remaining == keep_day  # type: ignore[union-attr]
     assert waiting(paced_settings) == EVENTS - expected
-    assert "backfill" in output.getvalue()
+    updates = [x for x in logs if x["event"] == "progress.update" and x["task"] == "backfill"]
+    assert updates, logs
+    assert updates[0]["total"] == EVENTS
+    assert "Exact calls" in updates[0]["note"]
+    assert "finish by budget" in updates[0]["note"]
+    (finished,) = [x for x in logs if x["event"] == "progress.finished"]
+    assert (finished["task"], finished["done"], finished["total"]) == (
+        "backfill", expected, EVENTS)
+    assert output.getvalue() == ""  # no bar drawn into a file

@@ -168,7 +168,10 @@ def run_cmd(obj: Any, headroom: float | None, total: int | None, stop_when_spent
     settings: Settings = with_stored_division(obj.settings)
     share = _headroom(settings, headroom)
     console = Console(stderr=True)
-    configure(settings.log_format, "warning" if not no_progress else settings.log_level)
+    # on a terminal the bar shows progress (other info lines would break it); in a log the
+    # progress.update lines are the progress, so info stays on
+    quiet = not no_progress and console.is_terminal
+    configure(settings.log_format, "warning" if quiet else settings.log_level)
     report = run_backfill(settings, headroom=share, total=total,
                           stop_when_spent=stop_when_spent, show_progress=not no_progress,
                           console=console)

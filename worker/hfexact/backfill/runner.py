@@ -5,6 +5,7 @@ See ``hfexact.backfill.pacing`` for what the pacing does and why it lives in the
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,14 +13,6 @@ from typing import Any
 
 import pika.exceptions
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from hfexact.amqp import topology
 from hfexact.amqp.connection import connect as amqp_connect
@@ -28,6 +21,7 @@ from hfexact.backfill.plan import Limits
 from hfexact.backfill.sources import limits_from_store
 from hfexact.config import Settings
 from hfexact.processing import Processor
+from hfexact.progress import ProgressReporter
 from hfexact.store import open_configured_store
 from hfexact.worker_loop import Worker
 
@@ -87,13 +81,10 @@ def run_backfill(
     waiting = queue_depth(settings) if total is None else total
     counter = Counter(calls_at_start=client.calls)
     holder: dict[str, Worker] = {}
-    progress = Progress(
-        TextColumn("[bold]backfill"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("eta"),
-        TimeRemainingColumn(), TextColumn("{task.fields[eta]}"),
-        console=console, disable=not show_progress, speed_estimate_period=600.0,
-    )
-    task = progress.add_task("backfill", total=max(waiting, 1), rate="", eta="")
+    # a bar on a terminal; structured progress.update lines in a log (systemd, cron, a pipe)
+    progress = (ProgressReporter("backfill", total=max(waiting, 1), console=console,
+                                 every_seconds=30.0)
+                if show_progress else None)
     started = time.monotonic()
 
     def handled() -> None:
@@ -101,9 +92,10 @@ def run_backfill(
         calls = client.calls - counter.calls_at_start
         per_event = calls / done if done else 1.0
         minutes = max((time.monotonic() - started) / 60.0, 1e-9)
-        progress.update(task, completed=min(done, max(waiting, 1)),
-                        rate=f"{done / minutes:,.0f}/min",
-                        eta=eta_text(waiting - done, per_event, limits, headroom, clock()))
+        if progress is not None:
+            progress.update(min(done, max(waiting, 1)), note=(
+                f"{done / minutes:,.0f}/min, {calls:,} Exact calls; "
+                f"{eta_text(waiting - done, per_event, limits, headroom, clock())}"))
 
     def spent(until: float) -> None:
         if stop_when_spent and "worker" in holder:
@@ -113,7 +105,7 @@ def run_backfill(
     worker = Worker(settings, paced, idle_seconds=idle_seconds, connect=connect, clock=clock)
     holder["worker"] = worker
     try:
-        with progress:
+        with progress if progress is not None else contextlib.nullcontext():
             stats = worker.run(burst=True)
     finally:
         processor.close()
