@@ -1204,6 +1204,10 @@ def invalid_examples(v: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
         "payment-matched-missing-pay-date": mutate(
             v["payment.matched"]["sales-paid-by-bank"], delete("data.pay_date")
         ),
+        # beyond Decimal's 28 digits once multiplied and rounded: refused by the contract
+        "price-with-41-digits": mutate(
+            bv, set_("data.InvoiceLines.0.PriceExcl", "1" + "0" * 40 + ".00")
+        ),
     }
     return bad
 

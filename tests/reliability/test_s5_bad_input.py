@@ -2,8 +2,9 @@
 
 Between the events of a normal workload, the queue gets: malformed JSON, a wrong content type,
 an unknown type, an unknown version, a missing field, amounts as JSON floats, a 10 MiB body,
-invalid UTF-8, and a contract-valid invoice whose 41-digit amount crashes the translation
-(``decimal.InvalidOperation``: a bug-shaped poison message). One worker, never restarted:
+invalid UTF-8, a 41-digit price (beyond Decimal's 28 digits: refused by the contract), and a
+contract-valid invoice whose processing raises a plain ``RuntimeError`` (a bug-shaped poison
+message, armed with ``HFEXACT_POISON_EVENT_IDS``). One worker, never restarted:
 
 - each bad message is in ``<P>.exact.dead`` once, with a reason naming the problem;
 - the worker handled everything and exited normally (no crash, no restart);
@@ -31,7 +32,8 @@ def test_bad_input_is_dead_lettered_and_nothing_else_waits(make_rig) -> None:  #
         work.bad[event.event_id] = word
     rig.publish(mixed)
 
-    worker = rig.start_worker("--burst")
+    (poison,) = [event.event_id for event, word in bad if word == "crash"]
+    worker = rig.start_worker("--burst", HFEXACT_POISON_EVENT_IDS=poison)
     assert worker.wait(180) == 0, worker.text()[-3000:]
     verdict = rig.verify(work, extra_events=len(bad))
     report.record("5 bad input", **verdict.counts(), faults=len(bad),

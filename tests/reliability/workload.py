@@ -398,21 +398,21 @@ def bad_inputs(rng: random.Random, installation: str = MAIN) -> list[tuple[Event
     add(json.dumps(big).encode(), "over the limit")
     utf = json.dumps(doc_with()).encode().replace(b"Regel 1", b"Regel \xff\xfe 1")
     add(utf, "utf-8")
-    add(poison_invoice(ids(), installation), "crash")
+    huge = doc_with()
+    huge["data"]["InvoiceLines"][0]["PriceExcl"] = "1" + "0" * 40 + ".00"
+    add(json.dumps(huge).encode(), "PriceExcl")  # beyond Decimal's 28 digits: the contract
+    poison_id = ids()
+    out.append((Event(poison_id, "invoice.issued", poison_invoice(poison_id, installation),
+                      installation), "crash"))
     return out
 
 
 def poison_invoice(event_id: str, installation: str = MAIN, hid: int = 90_002) -> bytes:
-    """A contract-valid invoice whose 41-digit amount makes the translation raise a plain
-    ``decimal.InvalidOperation`` (beyond Decimal's 28 digits): a bug-shaped crash, not a
-    BridgeError."""
-    big = "1" + "0" * 40 + ".00"
-    doc = json.loads(invoice_event(hid, 1, [("1", "1", "0", "")], installation=installation,
-                                   event_id=event_id))
-    doc["data"]["InvoiceLines"][0]["PriceExcl"] = big
-    doc["data"].update({"AmountExcl": big, "AmountTax": "0.00", "AmountIncl": big})
-    doc["data"].pop("UsedTaxrates", None)
-    return _checked(doc)
+    """A contract-valid invoice; the worker runs with ``HFEXACT_POISON_EVENT_IDS`` naming its
+    event id, so processing it raises a plain ``RuntimeError``: a bug-shaped crash, not a
+    BridgeError (``hfexact.crashpoints.poisoned``)."""
+    return invoice_event(hid, 1, [("1", "1", "0", "")], installation=installation,
+                         event_id=event_id)
 
 
 def settings_without_rate(installation: str, rate: str, rng: random.Random) -> Event:

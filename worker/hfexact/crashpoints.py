@@ -17,6 +17,10 @@ probability of the points without one, ``HFEXACT_CRASH_SEED`` seeds the draw. Po
 
 Before dying the process writes one line ``hfexact-crashpoint <point> <pid>`` to its stderr
 (unbuffered), so a test can count where its workers died.
+
+``HFEXACT_POISON_EVENT_IDS`` (a comma list of event ids) makes processing those events raise a
+plain ``RuntimeError`` (:func:`poisoned`): a bug-shaped exception, to prove that a poison message
+is dead-lettered as ``crash`` and the worker carries on.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from hfexact.errors import ConfigError
 POINTS = frozenset({"before_call", "after_call", "after_commit", "after_token_saved"})
 
 _armed: dict[str, float] = {}
+_poison: set[str] = set()
 _rng = random.Random()  # noqa: S311 - a fault draw, not cryptography
 
 
@@ -56,10 +61,13 @@ def parse(spec: str, default_probability: float = 1.0) -> dict[str, float]:
 
 def arm_from(environ: Mapping[str, str]) -> dict[str, float]:
     """Arm from ``HFEXACT_CRASH_*`` in ``environ`` (the worker command's environment)."""
+    _poison.clear()
+    _poison.update(p.strip() for p in environ.get("HFEXACT_POISON_EVENT_IDS", "").split(",")
+                   if p.strip())
     spec = environ.get("HFEXACT_CRASH_AT", "")
     if not spec:
-        disarm()
-        return {}
+        _armed.clear()
+        return {"poison": 1.0} if _poison else {}
     try:
         default = float(environ.get("HFEXACT_CRASH_PROBABILITY") or 1.0)
     except ValueError as exc:
@@ -78,6 +86,13 @@ def arm(points: Mapping[str, float], *, seed: int | None = None) -> None:
 
 def disarm() -> None:
     _armed.clear()
+    _poison.clear()
+
+
+def poisoned(event_id: str) -> None:
+    """Raise a plain RuntimeError for an event named in ``HFEXACT_POISON_EVENT_IDS``."""
+    if _poison and event_id in _poison:
+        raise RuntimeError(f"test poison: event {event_id} is armed to fail like a bug")
 
 
 def reached(point: str) -> None:

@@ -96,6 +96,7 @@ class Processor:
         _check_content_type(meta)
         env = parse_event(body, max_bytes=self.settings.max_message_bytes,
                           allowed_types=d.EVENT_TYPES)
+        crashpoints.poisoned(env.id)  # test-only fault hook, inert unless armed
         try:
             outcome = self._dispatch(self._context(env))
         except PermanentError as exc:

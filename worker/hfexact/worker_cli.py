@@ -51,7 +51,8 @@ def worker_cmd(app: Any, burst: bool, max_messages: int | None, metrics_port: in
     log = get_logger("hfexact.worker")
     # test-only fault hook: HFEXACT_CRASH_AT arms kill -9 points (never set in production)
     if crashpoints.arm_from(os.environ):
-        log.warning("worker.crash_points_armed", points=os.environ.get("HFEXACT_CRASH_AT"))
+        log.warning("worker.crash_points_armed", points=os.environ.get("HFEXACT_CRASH_AT"),
+                    poison=os.environ.get("HFEXACT_POISON_EVENT_IDS"))
     from hfexact.store import with_stored_division
 
     settings = with_stored_division(settings)  # `auth login --division` when the env names none

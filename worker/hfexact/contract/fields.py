@@ -19,20 +19,27 @@ from marshmallow import ValidationError, fields
 DATE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 
-#: name -> (pattern, what a valid value looks like)
+#: name -> (pattern, what a valid value looks like). Amounts and decimals have at most 12
+#: digits before the point: a price times a quantity, rounded to cents, then stays within
+#: Decimal's 28 digits (an absurd amount is a contract error, not a crash of the translation).
+_DIGITS = "at most 12 digits before the point"
 PATTERNS: dict[str, tuple[str, str]] = {
-    "money": (r"^-?[0-9]+\.[0-9]{2}$", 'an amount with two decimals as a string, e.g. "121.00"'),
-    "money_nonnegative": (r"^[0-9]+\.[0-9]{2}$", 'an amount >= 0 with two decimals, e.g. "0.00"'),
+    "money": (r"^-?[0-9]{1,12}\.[0-9]{2}$",
+              f'an amount with two decimals as a string, e.g. "121.00" ({_DIGITS})'),
+    "money_nonnegative": (r"^[0-9]{1,12}\.[0-9]{2}$",
+                          f'an amount >= 0 with two decimals, e.g. "0.00" ({_DIGITS})'),
     "money_nonpositive": (
-        r"^(-?0+\.00|-[0-9]+\.[0-9]{2})$",
-        'an amount <= 0 with two decimals, e.g. "-121.00"',
+        r"^(-?0{1,12}\.00|-[0-9]{1,12}\.[0-9]{2})$",
+        f'an amount <= 0 with two decimals, e.g. "-121.00" ({_DIGITS})',
     ),
     "money_positive": (
-        r"^(?!0+\.00$)[0-9]+\.[0-9]{2}$",
-        'an amount > 0 with two decimals, e.g. "12.10"',
+        r"^(?!0+\.00$)[0-9]{1,12}\.[0-9]{2}$",
+        f'an amount > 0 with two decimals, e.g. "12.10" ({_DIGITS})',
     ),
-    "decimal": (r"^-?[0-9]+(\.[0-9]+)?$", 'a decimal number as a string, e.g. "1" or "9.995"'),
-    "decimal_nonnegative": (r"^[0-9]+(\.[0-9]+)?$", 'a decimal number >= 0 as a string, e.g. "1"'),
+    "decimal": (r"^-?[0-9]{1,12}(\.[0-9]+)?$",
+                f'a decimal number as a string, e.g. "1" or "9.995" ({_DIGITS})'),
+    "decimal_nonnegative": (r"^[0-9]{1,12}(\.[0-9]+)?$",
+                            f'a decimal number >= 0 as a string, e.g. "1" ({_DIGITS})'),
     "percentage": (
         r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$",
         'a percentage "0" to "100" as a string, e.g. "21"',
