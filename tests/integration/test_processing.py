@@ -301,6 +301,21 @@ class TestSettingsSeenByWorkers:
         time.sleep(0.4)
         assert run(ready, envelope("debtor.upserted", debtor_data(22))).status == "done"
 
+    def test_a_fix_stored_by_another_worker_counts_at_once_for_a_failing_event(
+        self, ready: Processor, settings: Settings, store: Store, client: ExactClient,
+    ) -> None:
+        """Settings without the 9 % rate: a 9 % invoice fails. Another worker stores the fix;
+        the very next try here (a replay right after the fix) books it, though this worker
+        read the settings a moment ago."""
+        lacking = settings_data()
+        del lacking["vat_codes"]["9"]
+        run(ready, envelope("settings.changed", lacking))
+        body = invoice_event(301, 1, [("12.50", "2", "9", "P0002")])
+        with pytest.raises(TranslationError, match="9"):
+            ready.process(body, meta(body))
+        run(Processor(settings, store, client), envelope("settings.changed", settings_data()))
+        assert run(ready, body).status == "done"
+
 
 class TestCreditors:
     def test_creditor_becomes_a_supplier(self, ready: Processor, control: SandboxControl) -> None:

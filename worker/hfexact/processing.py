@@ -98,7 +98,7 @@ class Processor:
                           allowed_types=d.EVENT_TYPES)
         crashpoints.poisoned(env.id)  # test-only fault hook, inert unless armed
         try:
-            outcome = self._dispatch(self._context(env))
+            outcome = self._dispatch_with_fresh_settings_on_doubt(env)
         except PermanentError as exc:
             # the worker loop publishes these before it dead-letters the event
             exc.results = self.failure_results(body, exc)  # type: ignore[attr-defined]
@@ -198,6 +198,20 @@ class Processor:
         export = export_settings_from(stored.data)
         self._parsed_settings[installation] = (stored.version, export)
         return export
+
+    def _dispatch_with_fresh_settings_on_doubt(self, env: d.Envelope) -> Outcome:
+        """Dispatch; a translation error met with settings kept from an earlier read (another
+        worker may have stored the operator's fix since) is tried once more with the settings
+        read now, so a replay right after a fix never fails on a stale copy."""
+        read = self._settings_read.get(env.installation)
+        kept = read is not None and time.monotonic() - read[0] < SETTINGS_FRESH_SECONDS
+        try:
+            return self._dispatch(self._context(env))
+        except TranslationError:
+            if not kept:
+                raise
+            self._settings_read.pop(env.installation, None)
+            return self._dispatch(self._context(env))
 
     def _dispatch(self, ctx: Context) -> Outcome:
         env = ctx.env
