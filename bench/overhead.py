@@ -321,8 +321,8 @@ def _whole_worker(section: Section, n: int, broker: Broker, sandbox: BenchSandbo
     inside = span = 0.0
     calls = 0
     for _ in range(rounds):
-        # the sandbox slows as its tables grow (a scan per lookup): interleaving the three in
-        # rounds gives each the same sandbox
+        # interleaving the three in rounds: a load spike on the shared machine hits all three
+        # alike
         post_rate = bare_posts(sandbox.base_url, tokens.access_token,
                                entry_payloads(processor, next(bodies)))
         publish(url, names.events, next(bodies))
