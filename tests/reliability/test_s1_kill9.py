@@ -21,7 +21,7 @@ import time
 from tests.reliability import report
 from tests.reliability.conftest import soak
 from tests.reliability.harness import Proc, Rig
-from tests.reliability.workload import generate
+from tests.reliability.workload import DIV, generate
 
 POINTS = ("before_call", "after_call", "after_commit")
 SEED = 20261128
@@ -86,6 +86,9 @@ def test_kill9_at_random_points_loses_and_doubles_nothing(make_rig) -> None:  # 
     work = generate(SEED, size=size)
     rig.apply_settings(work.settings)
     assert rig.publish(work.events) == size
+    # Exact answers in 100-300 ms; 30 ms per sales entry keeps work in flight long enough for
+    # the kills to land (without it two workers drain the 500 events in a few seconds)
+    rig.sandbox.fault("POST", f"/api/v1/{DIV}/salesentry/SalesEntries", size, delay=0.03)
 
     faults = run_with_crashes(rig, workers=2, probability=soak(7, 5) / 1000,
                               kill_every=(0.7, 1.5), kills=soak(10, 100), seed=SEED,
