@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +47,7 @@ from hfexact.config import Settings
 from hfexact.contract import validate_result
 from hfexact.errors import (
     ExactRejected,
+    MayStillLand,
     RateLimited,
     TransientError,
     TranslationError,
@@ -235,7 +237,7 @@ class TestDebtors:
         binding = store.get_binding(INSTALLATION, "debtor", "5")
         assert binding is not None
         assert binding.state == "pending"
-        outcome = run(ready, body)
+        outcome = retry_after_the_window(ready, body)
         assert outcome.status == "done"
         assert outcome.details["account"] == "adopted"
         (account,) = accounts(control)
@@ -326,6 +328,20 @@ class TestCreditors:
         assert account["IsSupplier"] is True
         assert account["Code"].strip() == "2003"
         assert account["Status"] in (None, "", "A")
+
+
+def retry_after_the_window(processor: Processor, body: bytes) -> Any:
+    """An earlier attempt left its binding pending: an immediate retry waits (its request may
+    still land in Exact), one after ``in_flight_seconds`` looks and goes on."""
+    with pytest.raises(MayStillLand) as waited:
+        processor.process(body, meta(body))
+    assert waited.value.retry_at > time.time()
+    clock = processor.clock
+    processor.clock = lambda: clock() + processor.in_flight_seconds + 1
+    try:
+        return run(processor, body)
+    finally:
+        processor.clock = clock
 
 
 def money(value: Any) -> Decimal:
@@ -447,11 +463,36 @@ class TestInvoices:
         binding = store.get_binding(INSTALLATION, "invoice", "107")
         assert binding is not None
         assert binding.state == "pending"
-        outcome = run(ready, body)
+        outcome = retry_after_the_window(ready, body)
         assert outcome.details["entry"] == "adopted"
         (entry,) = entries(control)
         assert outcome.exact_id == entry["EntryID"]
         assert outcome.results[0].body["data"]["entry_number"] == str(entry["EntryNumber"])
+
+    def test_a_request_still_in_flight_is_not_booked_twice(
+        self, ready: Processor, settings: Settings, store: Store, control: SandboxControl,
+    ) -> None:
+        """The client gives up (or its worker dies) while Exact is still booking the entry:
+        a retry at once would look, find nothing yet and post a second entry. It waits
+        (MayStillLand) until the request can have landed, then adopts it: one entry."""
+        import dataclasses
+
+        from hfexact.exact.client import ExactClient as Client
+
+        run(ready, envelope("debtor.upserted", debtor_data(1)))
+        impatient = dataclasses.replace(settings, http_timeout_seconds=0.5)
+        processor = Processor(impatient, store, Client(impatient, store))
+        assert processor.in_flight_seconds == 1.0
+        control.fault("POST", f"/api/v1/{DIV}/salesentry/SalesEntries", delay=0.8)
+        body = invoice_event(110, 1)
+        with pytest.raises(TransientError):  # the client's read timeout, 0.5 s
+            processor.process(body, meta(body))
+        with pytest.raises(MayStillLand) as waited:  # Exact books it at 0.8 s
+            processor.process(body, meta(body))
+        time.sleep(max(0.0, waited.value.retry_at - time.time()) + 0.2)
+        outcome = run(processor, body)
+        assert outcome.details["entry"] == "adopted"
+        assert len(entries(control)) == 1
 
     def test_transient_failure_then_success_books_once(
         self, ready: Processor, control: SandboxControl
@@ -462,7 +503,7 @@ class TestInvoices:
         body = invoice_event(108, 1)
         with pytest.raises(TransientError):
             ready.process(body, meta(body))
-        assert run(ready, body).details["entry"] == "created"
+        assert retry_after_the_window(ready, body).details["entry"] == "created"
         assert len(entries(control)) == 1
 
     def test_exact_validation_error_is_permanent_with_export_failed(
@@ -631,7 +672,7 @@ class TestDirectDebit:
         batch = batch_event("SDD20261207", [(321, 1, "121.00")])
         with pytest.raises(TransientError):
             ready.process(batch, meta(batch))
-        assert run(ready, batch).details["entry"] == "adopted"
+        assert retry_after_the_window(ready, batch).details["entry"] == "adopted"
         assert len(entries(control, "generaljournalentry/GeneralJournalEntries")) == 1
 
 

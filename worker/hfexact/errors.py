@@ -106,6 +106,18 @@ class WaitingForDependency(TransientError):
     kind = "waiting"
 
 
+class MayStillLand(TransientError):
+    """An earlier attempt's request may still be on its way to Exact (its worker died or timed
+    out while it was in flight): looking for it now could miss it and book it twice. Retry at
+    ``retry_at`` (epoch seconds); not a failed attempt."""
+
+    kind = "in_flight"
+
+    def __init__(self, message: str, *, retry_at: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_at = retry_at
+
+
 class RateLimited(BridgeError):
     """Exact's rate budget is spent; retry at ``retry_at`` (epoch seconds)."""
 

@@ -86,6 +86,10 @@ class Processor:
         self._parsed_settings: dict[str, tuple[str, d.ExportSettings]] = {}
         #: installation -> (when read, valid stored settings): see SETTINGS_FRESH_SECONDS
         self._settings_read: dict[str, tuple[float, StoredSettings]] = {}
+        #: an attempt's request may land in Exact until its connect and read timeouts passed
+        #: (``handlers.context.settled_since``)
+        timeout = settings.http_timeout_seconds
+        self.in_flight_seconds = min(10.0, timeout) + timeout
         #: (division, GL code) -> GUID in front of the store's cache (see handlers.master)
         self._gl_memo: dict[tuple[int, str], str] = {}
 
@@ -170,7 +174,8 @@ class Processor:
         archived = self.archived_debtors
         return Context(env=env, installation=env.installation, division=division,
                        store=self.store, exact=self.client, clock=self.clock, export=export,
-                       archived_debtors=archived, gl_memo=self._gl_memo)
+                       archived_debtors=archived, gl_memo=self._gl_memo,
+                       in_flight_seconds=self.in_flight_seconds)
 
     def _valid_settings(self, installation: str) -> d.ExportSettings:
         now = time.monotonic()

@@ -55,6 +55,7 @@ from hfexact.errors import (
     AuthorizationLost,
     BridgeError,
     ConfigError,
+    MayStillLand,
     PermanentError,
     RateLimited,
     TransientError,
@@ -331,6 +332,14 @@ class Worker:
         settler: Settler, done: Callable[..., str],
     ) -> str:
         failure = failure_from_error(exc)
+        if isinstance(exc, MayStillLand):
+            # not a failed attempt: the event waits until an earlier request can have landed
+            attempt = attempts_of(delivery.headers)
+            delay_ms = delay_until_ms(exc.retry_at, self._clock(), self.ladder)
+            settler.retry(delivery, routing_key, failure, attempt, delay_ms, rate_limited=False)
+            consumer.ack(delivery)
+            return done("event.retry_scheduled", "retry_scheduled", "info", error=exc.kind,
+                        reason=failure.reason, attempt=attempt, delay_ms=delay_ms)
         attempt = attempts_of(delivery.headers) + 1
         if attempt >= self.settings.max_attempts:
             failure = Failure(failure.kind, f"gave up after {attempt} attempts: {failure.reason}",

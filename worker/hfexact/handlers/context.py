@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hfexact.contract.domain import Envelope, ExportSettings
-from hfexact.store import Store
+from hfexact.errors import MayStillLand
+from hfexact.store import Binding, Store
 
 
 class ExactApi(Protocol):
@@ -50,6 +51,8 @@ class Context:
     archived_debtors: str = "block"
     #: the processor's in-memory (division, GL code) -> GUID memo in front of the store cache
     gl_memo: dict[tuple[int, str], str] = field(default_factory=dict)
+    #: how long after an attempt began its request may still land in Exact (see settled_since)
+    in_flight_seconds: float = 0.0
 
     @property
     def settings(self) -> ExportSettings:
@@ -69,3 +72,24 @@ def version_of(modified: dt.datetime | None, occurred_at: dt.datetime) -> str:
     stamp = modified.strftime("%Y-%m-%dT%H:%M:%S") if modified else "0000-00-00T00:00:00"
     when = occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
     return f"{stamp}|{when}"
+
+
+def settled_since(ctx: Context, pending: Binding, what: str) -> None:
+    """Raise MayStillLand while the attempt that left ``pending`` may still have a request on
+    its way to Exact.
+
+    A worker killed (or timed out) with its POST in flight does not stop Exact from booking it:
+    the request lands when Exact gets to it. A retry that looked for the entry before then would
+    find nothing and post a second one. So the lookup waits until the attempt began at least
+    ``in_flight_seconds`` ago (the client's connect and read timeouts: an answer later than
+    that is not one Exact gives in normal operation).
+    """
+    began = pending.updated_at.timestamp()
+    ready_at = began + ctx.in_flight_seconds
+    if ctx.clock() < ready_at:
+        raise MayStillLand(
+            f"an earlier attempt at {what} began {ctx.clock() - began:.1f} s ago and its "
+            f"request may still land in Exact; it is looked for after "
+            f"{ctx.in_flight_seconds:.0f} s",
+            retry_at=ready_at,
+        )

@@ -5,9 +5,11 @@ The protocol, for sales, purchase and general journal entries alike:
 1. under the record lock, a done binding means the entry exists: nothing is called;
 2. the binding is written ``pending`` (committed) before the POST;
 3. a binding that was *already* pending means an earlier attempt may have landed (a crash or
-   a dropped connection between Exact's commit and our bookkeeping): the entry is looked up
-   in Exact first (``YourRef`` + journal, or the line description for journal entries) and
-   adopted when found, else posted;
+   a dropped connection between Exact's commit and our bookkeeping): once that attempt's
+   request can no longer be on its way (``settled_since``: it began longer ago than the
+   client's timeouts; until then the event waits, ``MayStillLand``), the entry is looked up in
+   Exact (``YourRef`` + journal, or the line description for journal entries) and adopted when
+   found, else posted;
 4. a validation error, a spent rate budget (429 or the shared budget) and a lost
    authorization mark the binding ``failed``: nothing landed, the retry posts afresh without
    a lookup; a transient error (503, timeout, dropped connection) leaves it ``pending`` so the
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hfexact.errors import AuthorizationLost, ExactRejected, RateLimited
-from hfexact.handlers.context import Context
+from hfexact.handlers.context import Context, settled_since
 from hfexact.handlers.master import with_fresh_references
 from hfexact.logs import get_logger
 from hfexact.store import Binding
@@ -49,6 +51,9 @@ def create_entry(ctx: Context, job: EntryJob, previous: Binding | None) -> tuple
     """Post (or adopt) the entry; the caller holds the record lock. Returns (binding, how)."""
     store = ctx.store
     was_pending = previous is not None and previous.state == "pending"
+    if was_pending:
+        assert previous is not None
+        settled_since(ctx, previous, f"{job.kind} {job.hostfact_code}")
     store.begin_binding(ctx.installation, job.kind, job.hostfact_id,
                         hostfact_code=job.hostfact_code, division=ctx.division,
                         event_id=ctx.env.id)

@@ -31,7 +31,7 @@ from hfexact.core.accounts import (
 )
 from hfexact.core.codes import collision_message, exact_code_field
 from hfexact.errors import AuthorizationLost, ExactRejected, RateLimited, TranslationError
-from hfexact.handlers.context import Context, version_of
+from hfexact.handlers.context import Context, settled_since, version_of
 from hfexact.logs import get_logger
 from hfexact.store import Binding
 
@@ -93,6 +93,9 @@ def ensure_account(
                     hint="widen the number mask or renumber one of them in HostFact",
                 )
         was_pending = binding is not None and binding.state == "pending"
+        if was_pending:
+            assert binding is not None
+            settled_since(ctx, binding, f"{spec.kind} {spec.hostfact_code}")
         store.begin_binding(ctx.installation, spec.kind, spec.hostfact_id,
                             hostfact_code=spec.hostfact_code, division=ctx.division,
                             event_id=ctx.env.id)
