@@ -194,10 +194,7 @@ class Broker:
             connection = pika.BlockingConnection(pika.URLParameters(self.url))
             try:
                 channel = connection.channel()
-                for queue in plan.queues:
-                    channel.queue_delete(queue.name)
-                for exchange in plan.exchanges:
-                    channel.exchange_delete(exchange.name)
+                topology.delete(channel, plan)
             finally:
                 connection.close()
 

@@ -123,8 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency": lambda: latency.run(quick=quick, invoices=n["latency"]),
         "php": lambda: php.run(quick=quick),
         "scaling": lambda: scaling.run(largest=n["scaling"]),
-        "memory": lambda: scaling.memory_section(scaling.start_memory(n["memory"]),
-                                                 n["memory"]),
+        "memory": lambda: scaling.memory(n["memory"]),
     }
     sections: list[Section] = []
     poll = None

@@ -5,8 +5,7 @@ a) calls and time for 10, 100, 1,000 and 10,000 invoices of 20 known debtors,
    the processor; calls counted by the sandbox.
 b) store size per 10,000 exported records: the SQLite file (after a WAL checkpoint) before and
    after the largest size, per record, times 10,000 (extrapolated unless 10,000 ran).
-c) worker memory: ``bench.memory`` in a child process (so nothing else is in its heap):
-   ``start_memory`` starts it, ``memory_section`` waits for it and reads its figures.
+c) worker memory: ``bench.memory`` in a child process (so nothing else is in its heap).
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import ROOT, Section, stopwatch
@@ -26,7 +23,7 @@ from bench.env import (
     BenchSandbox,
     bench_settings,
     connect,
-    iter_invoices,
+    invoices,
     process,
     ready_processor,
     scratch_dir,
@@ -49,7 +46,7 @@ def one_size(n: int) -> dict[str, float]:
         settings = bench_settings(sandbox.base_url, sqlite_url(tmp))
         store, client = connect(settings, max_inline_wait=0.0)
         processor = ready_processor(settings, store, client, debtors=20)
-        bodies = list(iter_invoices(50_000, n, 20))
+        bodies = invoices(50_000, n, 20)
         path = tmp / "store.sqlite3"
         size_before = store_bytes(store, path)
         calls_before = sandbox.calls()
@@ -87,38 +84,15 @@ def run(largest: int = 10_000) -> Section:
     return section
 
 
-@dataclass
-class Child:
-    """A benchmark running in a child process since ``started``."""
-
-    process: subprocess.Popen[str]
-    started: float
-    seconds: float = 0.0
-
-
-def start_memory(events: int) -> Child:
-    """Start ``bench.memory`` for ``events`` events in a child process (read by
-    ``memory_section``)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.memory", "--events", str(events)], cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return Child(process, time.monotonic())
-
-
-def memory_section(child: Child, events: int) -> Section:
-    """Worker RSS after ``events`` events, from the child started by ``start_memory``."""
+def memory(events: int) -> Section:
+    """Worker RSS after ``events`` events (``bench.memory`` in a child process)."""
     section = Section("5 scaling")
-    try:
-        stdout, stderr = child.process.communicate(timeout=1200)
-    except subprocess.TimeoutExpired:
-        child.process.kill()
-        stdout, stderr = child.process.communicate()
-    child.seconds = time.monotonic() - child.started
-    if child.process.returncode != 0:
-        section.error = f"bench.memory failed: {stderr[-300:]}"
+    out = subprocess.run([sys.executable, "-m", "bench.memory", "--events", str(events)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if out.returncode != 0:
+        section.error = f"bench.memory failed: {out.stderr[-300:]}"
         return section
-    out = subprocess.CompletedProcess(child.process.args, 0, stdout, stderr)
     doc = json.loads(out.stdout.strip().splitlines()[-1])
     section.detail["memory"] = doc
     growth = doc["growth_mb"]

@@ -160,10 +160,7 @@ def delete_prefix(prefix: str) -> None:
     try:
         channel = connection.channel()
         plan = topology.plan(prefix)
-        for queue in plan.queues:
-            channel.queue_delete(queue.name)
-        for exchange in plan.exchanges:
-            channel.exchange_delete(exchange.name)
+        topology.delete(channel, plan)
     finally:
         connection.close()
 

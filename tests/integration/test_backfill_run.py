@@ -65,10 +65,7 @@ def paced_settings_fixture(settings: Settings) -> Iterator[Settings]:
         plan = topology.plan(prefix, ladder)
         with contextlib.suppress(pika.exceptions.AMQPError):
             channel = connection.channel()
-            for queue in plan.queues:
-                channel.queue_delete(queue.name)
-            for exchange in plan.exchanges:
-                channel.exchange_delete(exchange.name)
+            topology.delete(channel, plan)
             connection.close()
 
 

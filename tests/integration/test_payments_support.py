@@ -166,10 +166,7 @@ def delete_topology(url: str, settings: Settings) -> None:
         connection = pika.BlockingConnection(pika.URLParameters(url))
         try:
             channel = connection.channel()
-            for queue in plan.queues:
-                channel.queue_delete(queue.name)
-            for exchange in plan.exchanges:
-                channel.exchange_delete(exchange.name)
+            topology.delete(channel, plan)
         finally:
             connection.close()
 

@@ -67,7 +67,7 @@ def arm_from(environ: Mapping[str, str]) -> dict[str, float]:
     spec = environ.get("HFEXACT_CRASH_AT", "")
     if not spec:
         _armed.clear()
-        return {"poison": 1.0} if _poison else {}
+        return {}
     try:
         default = float(environ.get("HFEXACT_CRASH_PROBABILITY") or 1.0)
     except ValueError as exc:
@@ -87,6 +87,11 @@ def arm(points: Mapping[str, float], *, seed: int | None = None) -> None:
 def disarm() -> None:
     _armed.clear()
     _poison.clear()
+
+
+def armed() -> bool:
+    """Whether any fault (a crash point or a poisoned event) is armed in this process."""
+    return bool(_armed or _poison)
 
 
 def poisoned(event_id: str) -> None:

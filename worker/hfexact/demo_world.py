@@ -325,10 +325,7 @@ class DemoWorld:
         connection = self._connect()
         try:
             channel = connection.channel()
-            for queue in plan.queues:
-                channel.queue_delete(queue.name)
-            for exchange in plan.exchanges:
-                channel.exchange_delete(exchange.name)
+            topology.delete(channel, plan)
         finally:
             with contextlib.suppress(pika.exceptions.AMQPError):
                 connection.close()

@@ -177,15 +177,19 @@ class Processor:
                        archived_debtors=archived, gl_memo=self._gl_memo,
                        in_flight_seconds=self.in_flight_seconds)
 
-    def _valid_settings(self, installation: str) -> d.ExportSettings:
-        now = time.monotonic()
+    def _kept_settings(self, installation: str) -> StoredSettings | None:
+        """Valid settings read less than SETTINGS_FRESH_SECONDS ago, else None."""
         read = self._settings_read.get(installation)
-        if read is not None and now - read[0] < SETTINGS_FRESH_SECONDS:
-            stored: StoredSettings | None = read[1]
-        else:
+        if read is not None and time.monotonic() - read[0] < SETTINGS_FRESH_SECONDS:
+            return read[1]
+        return None
+
+    def _valid_settings(self, installation: str) -> d.ExportSettings:
+        stored = self._kept_settings(installation)
+        if stored is None:
             stored = self.store.load_settings(installation)
             if stored is not None and stored.valid is True:
-                self._settings_read[installation] = (now, stored)
+                self._settings_read[installation] = (time.monotonic(), stored)
             else:
                 self._settings_read.pop(installation, None)
         if stored is None:
@@ -208,8 +212,7 @@ class Processor:
         """Dispatch; a translation error met with settings kept from an earlier read (another
         worker may have stored the operator's fix since) is tried once more with the settings
         read now, so a replay right after a fix never fails on a stale copy."""
-        read = self._settings_read.get(env.installation)
-        kept = read is not None and time.monotonic() - read[0] < SETTINGS_FRESH_SECONDS
+        kept = self._kept_settings(env.installation) is not None
         try:
             return self._dispatch(self._context(env))
         except TranslationError:

@@ -50,7 +50,8 @@ def worker_cmd(app: Any, burst: bool, max_messages: int | None, metrics_port: in
     configure(settings.log_format, settings.log_level)
     log = get_logger("hfexact.worker")
     # test-only fault hook: HFEXACT_CRASH_AT arms kill -9 points (never set in production)
-    if crashpoints.arm_from(os.environ):
+    crashpoints.arm_from(os.environ)
+    if crashpoints.armed():
         log.warning("worker.crash_points_armed", points=os.environ.get("HFEXACT_CRASH_AT"),
                     poison=os.environ.get("HFEXACT_POISON_EVENT_IDS"))
     from hfexact.store import with_stored_division

@@ -501,3 +501,19 @@ class Envelope:
     data: EventData | ResultData
     related: Related
     raw: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, message_type: str, loaded: Mapping[str, Any],
+           document: Mapping[str, Any]) -> Envelope:
+        """The Envelope of a document its type's envelope schema (or compiled plan) loaded."""
+        return cls(
+            id=loaded["id"],
+            type=message_type,
+            version=loaded["version"],
+            occurred_at=loaded["occurred_at"],
+            installation=loaded["source"]["installation"],
+            source_system=loaded["source"]["system"],
+            data=loaded["data"],
+            related=loaded["related"],
+            raw=document,
+        )

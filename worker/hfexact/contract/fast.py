@@ -306,16 +306,6 @@ def fast_parse(
         return None
     try:
         loaded: Mapping[str, Any] = plan(document)
-        return domain.Envelope(
-            id=loaded["id"],
-            type=message_type,
-            version=loaded["version"],
-            occurred_at=loaded["occurred_at"],
-            installation=loaded["source"]["installation"],
-            source_system=loaded["source"]["system"],
-            data=loaded["data"],
-            related=loaded["related"],
-            raw=document,
-        )
+        return domain.Envelope.of(message_type, loaded, document)
     except Exception:  # noqa: BLE001 - any doubt at all: marshmallow decides
         return None

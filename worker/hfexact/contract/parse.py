@@ -67,17 +67,7 @@ def load_document(
         raise ContractError(_plain(exc.messages)) from None
     except RecursionError:
         raise ContractError({"_schema": ["Nested too deeply."]}) from None
-    return domain.Envelope(
-        id=loaded["id"],
-        type=message_type,
-        version=loaded["version"],
-        occurred_at=loaded["occurred_at"],
-        installation=loaded["source"]["installation"],
-        source_system=loaded["source"]["system"],
-        data=loaded["data"],
-        related=loaded["related"],
-        raw=document,
-    )
+    return domain.Envelope.of(message_type, loaded, document)
 
 
 def parse_event(

@@ -47,10 +47,13 @@ def dump_json(value: Mapping[str, Any] | list[Any]) -> str:
     return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
 
 
-def _unavailable(exc: OperationalError | InterfaceError) -> StoreUnavailable:
-    said = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+def _unavailable(exc: OperationalError | InterfaceError | sqlite3.Error) -> StoreUnavailable:
+    """SQLAlchemy's wrapped driver error, or the driver's own (the BEGIN in
+    ``engine._on_begin`` runs on the driver's connection directly)."""
+    orig = exc.orig if isinstance(exc, OperationalError | InterfaceError) else exc
+    said = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
     return StoreUnavailable(
-        f"store unavailable: {type(exc.orig).__name__}" + (f": {said}" if said else ""),
+        f"store unavailable: {type(orig).__name__}" + (f": {said}" if said else ""),
         hint="check that the database in HFEXACT_STORE_URL runs and accepts connections",
     )
 
@@ -150,11 +153,7 @@ class StoreBase:
         except (OperationalError, InterfaceError) as exc:
             raise _unavailable(exc) from exc
         except (sqlite3.OperationalError, sqlite3.InterfaceError) as exc:
-            # raised by the driver itself (the BEGIN in engine._on_begin runs on it directly)
-            raise StoreUnavailable(
-                f"store unavailable: {type(exc).__name__}: {exc}",
-                hint="check that the database in HFEXACT_STORE_URL runs and accepts connections",
-            ) from exc
+            raise _unavailable(exc) from exc
         except DBAPIError as exc:
             if exc.connection_invalidated:
                 raise StoreUnavailable("store connection lost") from exc
