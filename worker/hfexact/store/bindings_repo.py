@@ -43,12 +43,29 @@ def _row_to_binding(row: Any) -> Binding:
     )
 
 
+def _tuple_to_binding(row: tuple[Any, ...]) -> Binding:
+    """A row of ``_SELECT`` as the driver returns it (the table's column order)."""
+    (installation, kind, hostfact_id, hostfact_code, division, state, exact_id, exact_number,
+     exact_code, version, details, event_id, _created_at, updated_at) = row
+    return Binding(
+        installation=installation, kind=kind, hostfact_id=hostfact_id,
+        hostfact_code=hostfact_code, division=None if division is None else int(division),
+        state=state, exact_id=exact_id, exact_number=exact_number, exact_code=exact_code,
+        version=version, details=json.loads(details), updated_at=to_datetime(updated_at),
+        event_id=event_id,
+    )
+
+
 #: statements built once (SQLAlchemy caches their compiled form; only parameters change)
 _BY_KEY = ((_T.c.installation == bindparam("k_installation")) & (_T.c.kind == bindparam("k_kind"))
            & (_T.c.hostfact_id == bindparam("k_hostfact_id")))
 _SELECT = select(_T).where(_BY_KEY)
 _SELECT_FOR_UPDATE = _SELECT.with_for_update()
 _UPDATE = update(_T).where(_BY_KEY)  # SET columns: the other keys of the parameters
+assert tuple(c.name for c in _T.columns) == (
+    "installation", "kind", "hostfact_id", "hostfact_code", "division", "state", "exact_id",
+    "exact_number", "exact_code", "version", "details", "event_id", "created_at", "updated_at",
+), "_tuple_to_binding reads the columns in this order"
 
 
 def _key(installation: str, kind: str, hostfact_id: str) -> dict[str, str]:
@@ -87,25 +104,39 @@ class BindingsMixin(StoreBase):
         """
         _check_kind(kind)
         now = self._clock()
+        hostfact_id = str(hostfact_id)
         with self._tx() as conn:
             existing = self._get(conn, installation, kind, hostfact_id, lock=True)
+            if existing is not None and existing.state == "done":
+                return existing
             if existing is None:
-                self._insert_ignore(conn, _T, {
-                    "installation": installation, "kind": kind, "hostfact_id": str(hostfact_id),
+                inserted = self._direct(conn, self._insert_ignore_statement(_T), {
+                    "installation": installation, "kind": kind, "hostfact_id": hostfact_id,
                     "hostfact_code": hostfact_code, "division": division, "state": "pending",
                     "details": "{}", "event_id": event_id, "created_at": now, "updated_at": now,
-                })
-            elif existing.state != "done":
-                conn.execute(_UPDATE, {
+                }).rowcount
+                if inserted != 1:  # another writer's row came first (no record lock held)
+                    found = self._get(conn, installation, kind, hostfact_id)
+                    assert found is not None
+                    return found
+                details: Mapping[str, Any] = {}
+            else:
+                self._direct(conn, _UPDATE, {
                     **_key(installation, kind, hostfact_id), "hostfact_code": hostfact_code,
                     "division": division, "state": "pending", "event_id": event_id,
                     "updated_at": now,
                 })
-            else:
-                return existing
-            found = self._get(conn, installation, kind, hostfact_id)
-            assert found is not None
-            return found
+                details = existing.details
+        # what the row now holds, without reading it back
+        return Binding(
+            installation=installation, kind=kind, hostfact_id=hostfact_id,
+            hostfact_code=hostfact_code, division=None if division is None else int(division),
+            state="pending", exact_id=None if existing is None else existing.exact_id,
+            exact_number=None if existing is None else existing.exact_number,
+            exact_code=None if existing is None else existing.exact_code,
+            version=None if existing is None else existing.version, details=details,
+            updated_at=to_datetime(now), event_id=event_id,
+        )
 
     def complete_binding(
         self,
@@ -141,8 +172,8 @@ class BindingsMixin(StoreBase):
         if hostfact_code is not None and division is not None and event_id is not None:
             # every column is known: one UPDATE, no read (the caller holds the record lock)
             with self._tx() as conn:
-                updated = conn.execute(_UPDATE, {**_key(installation, kind, hostfact_id),
-                                                 **values}).rowcount
+                updated = self._direct(conn, _UPDATE, {**_key(installation, kind, hostfact_id),
+                                                       **values}).rowcount
             if updated == 1:
                 return Binding(
                     installation=installation, kind=kind, hostfact_id=str(hostfact_id),
@@ -238,5 +269,5 @@ class BindingsMixin(StoreBase):
         *, lock: bool = False,
     ) -> Binding | None:
         query = _SELECT_FOR_UPDATE if lock else _SELECT
-        row = conn.execute(query, _key(installation, kind, hostfact_id)).one_or_none()
-        return None if row is None else _row_to_binding(row)
+        row = self._direct(conn, query, _key(installation, kind, hostfact_id)).fetchone()
+        return None if row is None else _tuple_to_binding(row)
