@@ -66,7 +66,7 @@ def _payload(ctx: Context, invoice: Invoice, related: InvoiceRelated,
 def _book(ctx: Context, invoice: Invoice, related: InvoiceRelated,
           previous: Binding | None, debtor: Binding | None = None) -> tuple[Binding, str]:
     check_exportable(invoice)
-    customer, _ = ensure_account(ctx, debtor_spec(ctx, related.debtor), upsert=False,
+    customer, _ = ensure_account(ctx, lambda: debtor_spec(ctx, related.debtor), upsert=False,
                                  known=debtor)
     customer_id = str(customer.exact_id)
     first = _payload(ctx, invoice, related, customer_id)  # translation errors before pending

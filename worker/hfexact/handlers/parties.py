@@ -17,7 +17,7 @@ and purchase handlers (an invoice brings its debtor, so event order never matter
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -68,15 +68,20 @@ def creditor_spec(ctx: Context, creditor: Creditor) -> PartySpec:
 
 
 def ensure_account(
-    ctx: Context, spec: PartySpec, *, upsert: bool, known: Binding | None = None
+    ctx: Context, spec: PartySpec | Callable[[], PartySpec], *, upsert: bool,
+    known: Binding | None = None,
 ) -> tuple[Binding, AccountStatus]:
     """The done binding of this party's Exact account, creating or updating it as needed.
 
     ``known``: the party's binding as the caller just read it; when done and no update is
-    asked for, it is the answer (an account, once made, keeps its GUID).
+    asked for, it is the answer (an account, once made, keeps its GUID). ``spec`` may be a
+    function making it: it is then called only when the account is looked at (a spec translates
+    the whole party, which a booking for a known party does not need).
     """
     if known is not None and known.state == "done" and not upsert:
         return known, "existing"
+    if not isinstance(spec, PartySpec):
+        spec = spec()
     store = ctx.store
     with store.record_lock(ctx.installation, spec.kind, spec.hostfact_id):
         binding = store.get_binding(ctx.installation, spec.kind, spec.hostfact_id)

@@ -34,8 +34,8 @@ def purchase_invoice_received(
                            exact_id=previous.exact_id,
                            details={"entry": "existing", "entry_number": previous.exact_number},
                            results=(export_succeeded(previous, state="booked"),))
-        supplier, _ = ensure_account(ctx, creditor_spec(ctx, related.creditor), upsert=False,
-                                     known=creditor)
+        supplier, _ = ensure_account(ctx, lambda: creditor_spec(ctx, related.creditor),
+                                     upsert=False, known=creditor)
         supplier_id = str(supplier.exact_id)
 
         def payload() -> dict[str, Any]:
