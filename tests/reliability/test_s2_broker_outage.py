@@ -125,6 +125,10 @@ def test_broker_stopped_and_killed_while_hostfact_works(  # type: ignore[no-unty
     time.sleep(0.3)
     broker.stop()
     assert first.wait(120) == 0, first.text()[-2000:]
+    # the users go on once the broker is surely down (on a slow machine the clean stop can
+    # outlast the first batch): these commits cannot have been relayed
+    down = php(rig, hostfact, ACTIVITY, "--invoices=5", "--sleep-ms=20", name="users-down")
+    assert down.wait(120) == 0, down.text()[-2000:]
     waiting = outbox(hostfact).get("pending", 0)
     assert waiting > 0, "HostFact committed while the broker was down; the rows wait"
     broker.start()
