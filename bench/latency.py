@@ -85,7 +85,7 @@ def wait_until(predicate: Any, timeout: float, step: float = 0.2) -> None:
         time.sleep(step)
 
 
-def run(quick: bool = False, invoices: int | None = None, per_second: float = 10.0) -> Section:
+def run(quick: bool = False, invoices: int | None = None, per_second: float = 20.0) -> Section:
     section = Section("3 latency hook -> Exact")
     n = invoices or (100 if quick else 600)
     broker = Broker.fresh()

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import calls, latency, overhead, php, scaling
+from bench import calls, figures, latency, overhead, php, scaling
 from bench.common import ROOT, Section, load_average, machine
 from bench.report import print_table
 
@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--full", action="store_true", help="the same as the default")
     parser.add_argument("--only", default=",".join(ORDER),
                         help=f"comma-separated subset of {', '.join(ORDER)}")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS,
+                        help="where the JSON results go (default: bench/results)")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "default"
     chosen = [name for name in args.only.split(",") if name]
@@ -184,15 +186,24 @@ def main(argv: list[str] | None = None) -> int:
                       "rows": [r.as_dict() for r in s.rows], "detail": s.detail}
                      for s in sections],
     }
+    whole = set(chosen) == set(ORDER)
+    lacking = figures.missing(results) if whole else []
+    results["meta"]["missing_figures"] = lacking
     print_table(results, console)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    if whole:
+        console.print("[red]missing figures: " + "; ".join(lacking) if lacking
+                      else f"every figure of the issue is in the table "
+                           f"({len(figures.FIGURES) + len(figures.DEFAULT_ONLY) * (not quick)})")
+    out_dir: Path = args.results_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     text = json.dumps(results, indent=1, default=str)
-    (RESULTS / f"{stamp}.json").write_text(text, encoding="utf-8")
-    if set(chosen) == set(ORDER):
-        (RESULTS / "latest.json").write_text(text, encoding="utf-8")
-    console.print(f"results: bench/results/{stamp}.json"
-                  + (" and bench/results/latest.json" if set(chosen) == set(ORDER) else ""))
+    (out_dir / f"{stamp}.json").write_text(text, encoding="utf-8")
+    if whole:
+        (out_dir / "latest.json").write_text(text, encoding="utf-8")
+    console.print(f"results: {out_dir / stamp}.json" + (" and latest.json" if whole else ""))
+    if lacking:
+        return 1
     return 1 if any(s.error for s in sections) else 0
 
 
