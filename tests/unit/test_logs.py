@@ -6,6 +6,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hfexact import logs
 
@@ -70,3 +72,27 @@ def test_default_output_follows_the_current_stderr(
     monkeypatch.setattr("sys.stderr", second)
     logs.get_logger().info("two")
     assert json.loads(second.getvalue())["event"] == "two"
+
+
+_PIECES = st.sampled_from([
+    "Bearer ", "bearer x.y", "access_token=", "code=", "://u:p@", "@", "=", "-", " ", "+31",
+    "0031", "06", "NL91ABNA", "0417164300", "jan.jansen", "example.nl", "F2026-", "٣", "é",
+    "411d22b4-8047-40b7-96e0-263a5e4333e0", "invoice.issued", "DE89", "0",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES | st.text(max_size=6), max_size=8).map("".join))
+def test_the_shortcut_never_changes_what_is_masked(text: str) -> None:
+    """Values the quick check lets through unscanned are exactly those no pattern changes."""
+    assert logs.redact_text(text) == logs._redact_all(text)
+    if logs._nothing_to_mask(text):
+        assert logs._redact_all(text) == text
+
+
+@pytest.mark.parametrize("value", ["411d22b4-8047-40b7-96e0-263a5e4333e0", "invoice.issued",
+                                   "done", "hfexact.worker"])
+def test_ids_and_names_skip_the_scan(value: str) -> None:
+    assert logs._nothing_to_mask(value)
+    assert not logs._nothing_to_mask("mail jan@example.nl")
+    assert not logs._nothing_to_mask("+31 20 123 4567")

