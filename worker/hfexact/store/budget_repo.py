@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection
 
 from hfexact.store import budget as arithmetic
@@ -18,6 +18,12 @@ _FIELDS = ("minute_limit", "minute_remaining", "minute_reset_at",
 
 def _row_to_budget(row: Any) -> Budget:
     return Budget(**{f: getattr(row, f) for f in _FIELDS})
+
+
+#: a division's budget row, locked (FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE
+#: already holds the write lock): every Exact call reads it, through ``StoreBase._direct``
+_LOCKED = (select(*(schema.budgets.c[f] for f in _FIELDS))
+           .where(schema.budgets.c.division == bindparam("k_division")).with_for_update())
 
 
 class BudgetMixin(StoreBase):
@@ -78,13 +84,11 @@ class BudgetMixin(StoreBase):
             conn.execute(delete(schema.budgets).where(schema.budgets.c.division == division))
 
     def _locked_budget(self, conn: Connection, division: int) -> Budget | None:
-        # FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE already holds the write lock
-        row = conn.execute(
-            select(schema.budgets).where(schema.budgets.c.division == division).with_for_update()
-        ).one_or_none()
-        return None if row is None else _row_to_budget(row)
+        row = self._direct(conn, _LOCKED, {"k_division": division}).fetchone()
+        return None if row is None else Budget(**dict(zip(_FIELDS, row, strict=True)))
 
     def _write(self, conn: Connection, division: int, budget: Budget) -> None:
         values: dict[str, Any] = {f: getattr(budget, f) for f in _FIELDS}
         values.update(division=division, updated_at=self._clock())
-        self._upsert(conn, schema.budgets, values, ("division",))
+        upsert = self._upsert_statement(schema.budgets, tuple(values), ("division",))
+        self._direct(conn, upsert, values)
