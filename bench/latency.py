@@ -144,8 +144,9 @@ def _report(section: Section, sent: list[dict[str, Any]], entries: dict[str, Any
                 note=f"max {max(total):,.0f} ms" if total else "")
     section.add("  request + after-response relay pass p50", percentile(to_relay, 50), "ms",
                 note="PHP: sendbyemail (hook inside) + relay pass (connect, publish, confirm)")
-    section.add("  published -> Exact entry p50", percentile(from_relay, 50), "ms",
-                note=f"broker -> worker -> sandbox; p99 {percentile(from_relay, 99):,.0f} ms")
+    section.add("  relay pass ended -> Exact entry p50", percentile(from_relay, 50), "ms",
+                note=f"p99 {percentile(from_relay, 99):,.0f} ms; below 0 when the worker booked "
+                     "the entry before the pass had closed its connections")
     section.detail["latency"] = {
         "invoices": n, "measured": len(total), "rate_per_s": per_second,
         "total_ms": {"p50": p50, "p90": percentile(total, 90), "p99": p99,
