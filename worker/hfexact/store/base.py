@@ -183,7 +183,9 @@ class StoreBase:
         times the query itself on the hot path (a binding read: 98 us through
         ``Connection.execute`` against 12 us here). The transaction stays SQLAlchemy's. Only for
         columns whose values need no conversion by SQLAlchemy (strings, numbers, text); the
-        driver's errors are mapped by ``_mapped_errors``.
+        driver's errors are mapped by ``_mapped_errors``. Parameters named ``k_...`` are the
+        statement's own bind parameters (its WHERE clause); the others name the columns an
+        INSERT or UPDATE writes.
         """
         names = tuple(params)
         key = (id(stmt), names)

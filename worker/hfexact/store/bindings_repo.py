@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -25,26 +25,8 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"unknown binding kind {kind!r}; expected one of {sorted(BINDING_KINDS)}")
 
 
-def _row_to_binding(row: Any) -> Binding:
-    return Binding(
-        installation=row.installation,
-        kind=row.kind,
-        hostfact_id=row.hostfact_id,
-        hostfact_code=row.hostfact_code,
-        division=None if row.division is None else int(row.division),
-        state=row.state,
-        exact_id=row.exact_id,
-        exact_number=row.exact_number,
-        exact_code=row.exact_code,
-        version=row.version,
-        details=json.loads(row.details),
-        updated_at=to_datetime(row.updated_at),
-        event_id=row.event_id,
-    )
-
-
-def _tuple_to_binding(row: tuple[Any, ...]) -> Binding:
-    """A row of ``_SELECT`` as the driver returns it (the table's column order)."""
+def _row_to_binding(row: Sequence[Any]) -> Binding:
+    """A row of the whole table, in its column order: the driver's tuple or SQLAlchemy's Row."""
     (installation, kind, hostfact_id, hostfact_code, division, state, exact_id, exact_number,
      exact_code, version, details, event_id, _created_at, updated_at) = row
     return Binding(
@@ -65,7 +47,7 @@ _UPDATE = update(_T).where(_BY_KEY)  # SET columns: the other keys of the parame
 assert tuple(c.name for c in _T.columns) == (
     "installation", "kind", "hostfact_id", "hostfact_code", "division", "state", "exact_id",
     "exact_number", "exact_code", "version", "details", "event_id", "created_at", "updated_at",
-), "_tuple_to_binding reads the columns in this order"
+), "_row_to_binding reads the columns in this order"
 
 
 def _key(installation: str, kind: str, hostfact_id: str) -> dict[str, str]:
@@ -270,4 +252,4 @@ class BindingsMixin(StoreBase):
     ) -> Binding | None:
         query = _SELECT_FOR_UPDATE if lock else _SELECT
         row = self._direct(conn, query, _key(installation, kind, hostfact_id)).fetchone()
-        return None if row is None else _tuple_to_binding(row)
+        return None if row is None else _row_to_binding(row)

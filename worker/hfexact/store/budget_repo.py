@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
@@ -15,29 +16,32 @@ from hfexact.store.types import Budget
 _FIELDS = ("minute_limit", "minute_remaining", "minute_reset_at",
            "day_limit", "day_remaining", "day_reset_at")
 
-
-def _row_to_budget(row: Any) -> Budget:
-    return Budget(**{f: getattr(row, f) for f in _FIELDS})
+_COLUMNS = tuple(schema.budgets.c[f] for f in _FIELDS)
 
 
-#: a division's budget row, locked (FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE
-#: already holds the write lock): every Exact call reads it, through ``StoreBase._direct``
-_LOCKED = (select(*(schema.budgets.c[f] for f in _FIELDS))
-           .where(schema.budgets.c.division == bindparam("k_division")).with_for_update())
+def _row_to_budget(row: Sequence[Any]) -> Budget:
+    """The ``_FIELDS`` columns of a row, in that order (a driver tuple or SQLAlchemy's Row)."""
+    return Budget(**dict(zip(_FIELDS, row, strict=True)))
+
+
+_BY_DIVISION = schema.budgets.c.division == bindparam("k_division")
+_SELECT = select(*_COLUMNS).where(_BY_DIVISION)
+#: locked (FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE already holds the write
+#: lock): every Exact call reads it, through ``StoreBase._direct``
+_LOCKED = _SELECT.with_for_update()
 
 
 class BudgetMixin(StoreBase):
     def get_budget(self, division: int) -> Budget | None:
         with self._tx(read_only=True) as conn:
-            row = conn.execute(
-                select(schema.budgets).where(schema.budgets.c.division == division)
-            ).one_or_none()
+            row = self._direct(conn, _SELECT, {"k_division": division}).fetchone()
         return None if row is None else _row_to_budget(row)
 
     def list_budgets(self) -> dict[int, Budget]:
         with self._tx(read_only=True) as conn:
-            rows = conn.execute(select(schema.budgets).order_by(schema.budgets.c.division)).all()
-        return {int(r.division): _row_to_budget(r) for r in rows}
+            rows = conn.execute(select(schema.budgets.c.division, *_COLUMNS)
+                                .order_by(schema.budgets.c.division)).all()
+        return {int(r[0]): _row_to_budget(r[1:]) for r in rows}
 
     def record_budget(self, division: int, budget: Budget) -> Budget:
         """Merge what a response reported into the stored budget; returns the result.
@@ -85,7 +89,7 @@ class BudgetMixin(StoreBase):
 
     def _locked_budget(self, conn: Connection, division: int) -> Budget | None:
         row = self._direct(conn, _LOCKED, {"k_division": division}).fetchone()
-        return None if row is None else Budget(**dict(zip(_FIELDS, row, strict=True)))
+        return None if row is None else _row_to_budget(row)
 
     def _write(self, conn: Connection, division: int, budget: Budget) -> None:
         values: dict[str, Any] = {f: getattr(budget, f) for f in _FIELDS}
