@@ -29,6 +29,7 @@ from tests.fixtures.sandbox import (  # noqa: F401 - fixtures sandbox and sandbo
 )
 
 from hfexact.amqp import failures as f
+from hfexact.amqp.consumer import lane_index
 from hfexact.cli import main
 from hfexact.config import Settings
 from hfexact.errors import AuthorizationLost
@@ -221,9 +222,77 @@ class TestRateLimited:
                                                         "division": 123456})
         other = declared.publish_event("invoice.issued", {"do": "ok"})
         with capture_logs() as logs:
-            make_worker(amqp_settings, processor).run(burst=True)
+            make_worker(amqp_settings, processor, concurrency=1).run(burst=True)
         assert any(e["event"] == "worker.paused" for e in logs)
         assert processor.calls_for(other)[0].at - processor.calls_for(mid)[0].at >= 0.3
+
+    def test_with_lanes_nothing_starts_during_the_pause(
+        self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor
+    ) -> None:
+        """Two lanes: what was in flight with the rate-limited event finishes, then nothing
+        starts until the reset; every event is still booked once."""
+        mid = declared.publish_event("invoice.issued", {"do": "rate_limited", "wait": 1.0,
+                                                        "division": 123456})
+        others = [declared.publish_event("invoice.issued", {"do": "ok"}) for _ in range(4)]
+        with capture_logs() as logs:
+            stats = make_worker(amqp_settings, processor, concurrency=2).run(burst=True)
+        assert any(e["event"] == "worker.paused" for e in logs)
+        limited_at = processor.calls_for(mid)[0].at
+        starts = [c.at - limited_at for c in processor.calls if c.meta.message_id in others]
+        assert not [t for t in starts if 0.25 < t < 1.0], starts
+        assert set(processor.effects) == {mid, *others}
+        assert stats.outcomes["done"] == 5
+        assert declared.depth(declared.names.exact_dead) == 0
+
+
+class TestLanes:
+    def test_events_of_other_parties_run_side_by_side(
+        self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor
+    ) -> None:
+        """Four lanes, four slow events of debtors on four lanes: they overlap, all acked."""
+        by_lane: dict[int, str] = {}
+        for n in range(100):  # debtor codes that hash to four different lanes
+            by_lane.setdefault(lane_index(f"DebtorCode:DB{n}".encode(), 4), f"DB{n}")
+        for code in by_lane.values():
+            declared.publish_event("invoice.issued", {"do": "sleep", "seconds": 0.4,
+                                                      "data": {"DebtorCode": code}})
+        started = time.monotonic()
+        stats = make_worker(amqp_settings, processor, concurrency=4).run(burst=True)
+        assert stats.outcomes == {"done": 4}
+        starts = sorted(c.at for c in processor.calls)
+        assert starts[-1] - starts[0] < 0.3, "all four started before the first one ended"
+        assert time.monotonic() - started < 4 * 0.4 + 1.5
+        assert declared.depth(declared.names.exact) == 0
+
+    def test_one_partys_events_keep_their_order(
+        self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor
+    ) -> None:
+        """Events of one debtor take one lane: processed in the order they were published."""
+        ids = [declared.publish_event("invoice.issued", {"do": "ok", "n": n,
+                                                         "data": {"DebtorCode": "DB7"}})
+               for n in range(12)]
+        make_worker(amqp_settings, processor, concurrency=4).run(burst=True)
+        assert [c.meta.message_id for c in processor.calls] == ids
+
+    def test_settings_and_batches_run_alone(
+        self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor
+    ) -> None:
+        """A settings change waits for what came before it and nothing runs beside it; so
+        does a direct-debit batch."""
+        before = [declared.publish_event("invoice.issued", {
+            "do": "sleep", "seconds": 0.2, "data": {"DebtorCode": f"DB{n}"}}) for n in range(3)]
+        change = declared.publish_event("settings.changed", {"do": "sleep", "seconds": 0.3})
+        between = [declared.publish_event("invoice.issued", {
+            "do": "ok", "data": {"DebtorCode": f"DB{n}"}}) for n in range(3)]
+        batch = declared.publish_event("sdd_batch.downloaded", {"do": "sleep", "seconds": 0.3})
+        after = declared.publish_event("invoice.issued", {"do": "ok"})
+        stats = make_worker(amqp_settings, processor, concurrency=4).run(burst=True)
+        assert stats.outcomes == {"done": 9}
+        at = {c.meta.message_id: c.at for c in processor.calls}
+        assert min(at[b] for b in between) >= at[change] + 0.3
+        assert at[change] >= max(at[b] for b in before) + 0.2
+        assert at[batch] >= max(at[b] for b in between)
+        assert at[after] >= at[batch] + 0.3
 
 
 class TestCrashAndBadInput:
@@ -306,9 +375,25 @@ class TestRedeliveryAndStopping:
         declared.publish_event("invoice.issued", {"do": "auth"})
         declared.publish_event("invoice.issued", {"do": "ok"})
         with pytest.raises(AuthorizationLost, match="hfexact auth login"):
-            make_worker(amqp_settings, processor).run(burst=True)
+            make_worker(amqp_settings, processor, concurrency=1).run(burst=True)
         assert len(processor.calls) == 1
         declared.wait_depth(declared.names.exact, 2)
+        assert declared.depth(declared.names.exact_dead) == 0
+
+    def test_authorization_lost_with_lanes_settles_what_is_in_flight(
+        self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor
+    ) -> None:
+        """Three lanes: the events in flight beside the failing one are booked and acked before
+        the worker stops; the failing one and the rest wait in the queue."""
+        declared.publish_event("invoice.issued", {"do": "auth"})
+        for _ in range(5):
+            declared.publish_event("invoice.issued", {"do": "ok"})
+        with pytest.raises(AuthorizationLost):
+            make_worker(amqp_settings, processor, concurrency=3).run(burst=True)
+        booked = len(processor.effects)
+        assert 0 < booked < 5
+        declared.wait_depth(declared.names.exact, 6 - booked)
+        assert len(declared.wait_for(declared.names.bridge_results, booked)) == booked
         assert declared.depth(declared.names.exact_dead) == 0
 
     def test_sigterm_finishes_the_current_message(
@@ -319,7 +404,7 @@ class TestRedeliveryAndStopping:
         declared.publish_event("invoice.issued", {"do": "ok"})
         declared.publish_event("invoice.issued", {"do": "ok"})
 
-        worker = make_worker(amqp_settings, processor)
+        worker = make_worker(amqp_settings, processor, concurrency=1)
 
         def send_term(_meta: Any) -> None:
             os.kill(os.getpid(), signal.SIGTERM)
@@ -336,6 +421,34 @@ class TestRedeliveryAndStopping:
         assert stats.stopped_because == "signal"
         assert list(processor.effects) == [first]
         declared.wait_depth(declared.names.exact, 2)
+
+    def test_sigterm_with_lanes_finishes_what_is_in_flight(
+        self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor
+    ) -> None:
+        """Two lanes: after SIGTERM what is in flight is booked and acked, nothing new starts,
+        and the rest stays in the queue."""
+        slow = declared.publish_event("invoice.issued", {"do": "sleep", "seconds": 0.5})
+        first = declared.publish_event("invoice.issued", {"do": "term"})
+        for _ in range(4):
+            declared.publish_event("invoice.issued", {"do": "ok"})
+        worker = make_worker(amqp_settings, processor, concurrency=2)
+
+        def send_term(_meta: Any) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            deadline = time.monotonic() + 5
+            while not worker.stop_requested and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+        processor.hooks["term"] = send_term
+        restore = worker.install_signal_handlers()
+        try:
+            stats = worker.run()
+        finally:
+            restore()
+        assert stats.stopped_because == "signal"
+        assert {slow, first} <= set(processor.effects)  # the slow one was in flight: finished
+        assert len(processor.calls) == len(processor.effects)  # nothing abandoned midway
+        declared.wait_depth(declared.names.exact, 6 - len(processor.effects))
 
     def test_second_signal_stops_at_once(
         self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor

@@ -35,6 +35,8 @@ class Settings:
     log_format: str = "auto"  # auto | json | console
     log_level: str = "info"
     max_attempts: int = 8
+    #: events one worker processes at once (its prefetch); 1 processes strictly in queue order
+    worker_concurrency: int = 4
     retry_base_seconds: float = 5.0
     retry_max_seconds: float = 3600.0
     http_timeout_seconds: float = 30.0
@@ -99,6 +101,8 @@ class Settings:
             problems.append("HFEXACT_LOG_FORMAT must be auto, json or console")
         if self.archived_debtors not in ("block", "leave"):
             problems.append("HFEXACT_ARCHIVED_DEBTORS must be block or leave")
+        if not 1 <= self.worker_concurrency <= 64:
+            problems.append("HFEXACT_WORKER_CONCURRENCY must be between 1 and 64")
         if not 0 < self.payments_budget_share < 1:
             problems.append("HFEXACT_PAYMENTS_BUDGET_SHARE must be between 0 and 1")
 

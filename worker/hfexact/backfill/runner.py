@@ -102,7 +102,10 @@ def run_backfill(
             holder["worker"].request_stop()
 
     paced = PacedProcessor(processor, counter, on_handled=handled, on_spent=spent, clock=clock)
-    worker = Worker(settings, paced, idle_seconds=idle_seconds, connect=connect, clock=clock)
+    # one lane: the backfill goes at the budget's pace anyway, and its counter and progress bar
+    # are then updated from one thread only
+    worker = Worker(settings, paced, idle_seconds=idle_seconds, connect=connect, clock=clock,
+                    concurrency=1)
     holder["worker"] = worker
     try:
         with progress if progress is not None else contextlib.nullcontext():
