@@ -27,10 +27,10 @@ from typing import Any
 import pika
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from hfexact.amqp import topology
@@ -199,7 +199,21 @@ def value(browser: WebDriver, element_id: str) -> str:
 def save(browser: WebDriver) -> None:
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, "save").click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+
+    def replaced(_driver: WebDriver) -> bool:
+        # the page reloads after the POST: the old document's node goes stale, or, caught
+        # half-way, chromedriver says it no longer belongs to the document
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    WebDriverWait(browser, 15).until(replaced)
 
 
 def test_load_edit_save_publish_and_see_the_validation_answer(
