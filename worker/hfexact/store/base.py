@@ -91,6 +91,10 @@ class StoreBase:
         self._held = threading.local()
         self._held_all: list[Connection] = []
         self._held_guard = threading.Lock()
+        #: SQLite: this process's writing transactions take turns here. SQLite itself lets a
+        #: writer that finds the write lock taken sleep and poll (1, 2, 5, 10 ms ...); a
+        #: thread waiting on this lock starts the moment the other one commits
+        self._writer = threading.RLock() if self.dialect == "sqlite" else contextlib.nullcontext()
 
     @property
     def engine(self) -> Engine:
@@ -119,7 +123,7 @@ class StoreBase:
                           else self._engine if durable else self._fast_engine)
         conn, held = self._connection(kind, engine)
         try:
-            with conn.begin():
+            with (contextlib.nullcontext() if read_only else self._writer), conn.begin():
                 if not durable and self.dialect == "postgresql":
                     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield conn
