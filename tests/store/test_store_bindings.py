@@ -157,3 +157,22 @@ class TestRecordLock:
         finally:
             child.join(30)
         assert child.exitcode == 0
+
+
+def test_connections_of_ended_threads_go_back_to_the_pool(store: Store) -> None:
+    """A thread's kept connections return when it ends: many short-lived threads (a worker's
+    lanes, run after run) never exhaust the pool (30 connections)."""
+    pool = store.engine.pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+
+    def work(n: int) -> None:
+        _begin(store, hid=str(n), event=f"e{n}")  # a durable write
+        assert store.get_binding("hf", "invoice", str(n)) is not None  # a read
+
+    for n in range(45):
+        thread = threading.Thread(target=work, args=(n,))
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), f"thread {n} waited for a pooled connection"
+    assert pool.checkedout() == before  # type: ignore[attr-defined]
+    assert len(store.list_bindings("hf", "invoice")) == 45

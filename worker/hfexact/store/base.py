@@ -6,6 +6,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -71,6 +72,26 @@ def _unavailable(exc: Exception) -> StoreUnavailable:
     )
 
 
+class _Held:
+    """One thread's kept SQLite connections, by kind of transaction. When the thread ends, its
+    ``threading.local`` entry goes and with it this object: the connections go back to the
+    pool then, not when the store closes (a worker's lanes, a benchmark's many runs)."""
+
+    __slots__ = ("__weakref__", "conns")
+
+    def __init__(self) -> None:
+        self.conns: dict[str, Connection] = {}
+
+    def close(self) -> None:
+        conns, self.conns = self.conns, {}
+        for conn in conns.values():
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class StoreBase:
     def __init__(
         self, engine: Engine, *, box: SecretBox, clock: Callable[[], float]
@@ -87,9 +108,10 @@ class StoreBase:
         self._direct_sql: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None]] = {}
         self.dialect: str = engine.dialect.name
         #: SQLite: one connection per thread and kind of transaction, kept between
-        #: transactions (a pool checkout and check-in cost about as much as a read)
+        #: transactions (a pool checkout and check-in cost about as much as a read); a thread's
+        #: go back to the pool when the thread ends (``_Held``)
         self._held = threading.local()
-        self._held_all: list[Connection] = []
+        self._holders: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._held_guard = threading.Lock()
         #: SQLite: this process's writing transactions take turns here. SQLite itself lets a
         #: writer that finds the write lock taken sleep and poll (1, 2, 5, 10 ms ...); a
@@ -143,25 +165,25 @@ class StoreBase:
         try:
             if self.dialect != "sqlite":
                 return engine.connect(), False
-            conn: Connection | None = getattr(self._held, kind, None)
+            holder: _Held | None = getattr(self._held, "holder", None)
+            if holder is None:
+                holder = self._held.holder = _Held()
+                with self._held_guard:
+                    self._holders.add(holder)
+            conn = holder.conns.get(kind)
             if conn is not None and not conn.closed and not conn.invalidated:
                 if conn.in_transaction():  # a transaction inside another: a connection of its own
                     return engine.connect(), False
                 return conn, True
-            conn = engine.connect()
-            setattr(self._held, kind, conn)
-            with self._held_guard:
-                self._held_all.append(conn)
+            conn = holder.conns[kind] = engine.connect()
             return conn, True
         except (OperationalError, InterfaceError) as exc:
             raise _unavailable(exc) from exc
 
     def _drop_held(self, kind: str, conn: Connection) -> None:
-        if getattr(self._held, kind, None) is conn:
-            setattr(self._held, kind, None)
-        with self._held_guard:
-            if conn in self._held_all:
-                self._held_all.remove(conn)
+        holder: _Held | None = getattr(self._held, "holder", None)
+        if holder is not None and holder.conns.get(kind) is conn:
+            del holder.conns[kind]
         with contextlib.suppress(Exception):
             conn.close()
 
@@ -240,10 +262,10 @@ class StoreBase:
 
     def close(self) -> None:
         with self._held_guard:
-            held, self._held_all = self._held_all, []
-        for conn in held:
-            with contextlib.suppress(Exception):
-                conn.close()
+            holders = list(self._holders)
+            self._holders = weakref.WeakSet()
+        for holder in holders:
+            holder.close()
         self._held = threading.local()
         self._engine.dispose()
 
