@@ -295,6 +295,27 @@ class TestLanes:
         assert at[after] >= at[batch] + 0.3
 
 
+    def test_stop_asked_from_every_lane_still_finishes_what_is_in_flight(
+        self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor
+    ) -> None:
+        """request_stop from code (a benchmark, the backfill) may come from each lane: it is
+        never taken for the operator's second signal."""
+        for n in range(4):
+            declared.publish_event("invoice.issued", {"do": "stop", "data": {
+                "DebtorCode": f"DB{n}"}})
+        worker = make_worker(amqp_settings, processor, concurrency=4)
+
+        def stop(_meta: Any) -> None:
+            worker.request_stop()
+            time.sleep(0.3)  # the others are in flight meanwhile
+
+        processor.hooks["stop"] = stop
+        stats = worker.run()
+        assert stats.stopped_because == "signal"
+        assert len(processor.calls) == len(processor.effects) == stats.outcomes["done"]
+        declared.wait_depth(declared.names.exact, 4 - len(processor.effects))
+
+
 class TestCrashAndBadInput:
     def test_crash_is_dead_lettered_and_the_next_message_processed(
         self, declared: AmqpProbe, amqp_settings: Settings, processor: RecordingProcessor

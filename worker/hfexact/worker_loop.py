@@ -170,11 +170,12 @@ class Worker:
         self.stats = RunStats()
 
     # -- stopping ------------------------------------------------------------------------------
-    def request_stop(self) -> None:
-        """First call: finish what is in hand, then stop. Second call: stop now."""
-        if self._stop_requested:
-            self._stop_now = True
+    def request_stop(self, *, at_once: bool = False) -> None:
+        """Finish what is in flight, then stop (any thread, any number of times); ``at_once``:
+        stop now, leaving what is in flight to the broker's redelivery."""
         self._stop_requested = True
+        if at_once:
+            self._stop_now = True
 
     @property
     def stop_requested(self) -> bool:
@@ -183,9 +184,10 @@ class Worker:
     def install_signal_handlers(self) -> Callable[[], None]:
         """SIGTERM/SIGINT -> :meth:`request_stop`; returns a function restoring the old ones."""
         def handler(signum: int, _frame: FrameType | None) -> None:
+            # the first signal lets what is in flight finish, a second one stops at once
             self._log.info("worker.stop_requested", signal=signal.Signals(signum).name,
                            immediate=self._stop_requested)
-            self.request_stop()
+            self.request_stop(at_once=self._stop_requested)
 
         old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
 
