@@ -88,11 +88,14 @@ class _Counting:
     def __init__(self, inner: TimedProcessor, done: Counter[str], n: int) -> None:
         self.inner, self.done, self.n = inner, done, n
         self.worker: Worker | None = None
+        self._lock = threading.Lock()  # the worker's lanes count from several threads
 
     def process(self, body: bytes, meta: Any) -> Any:
         outcome = self.inner.process(body, meta)
-        self.done[outcome.status] += 1
-        if self.done["done"] >= self.n and self.worker is not None:
+        with self._lock:
+            self.done[outcome.status] += 1
+            enough = self.done["done"] >= self.n
+        if enough and self.worker is not None:
             self.worker.request_stop()
         return outcome
 
