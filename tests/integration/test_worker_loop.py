@@ -46,6 +46,23 @@ def make_worker(settings: Settings, processor: RecordingProcessor, **kw: Any) ->
     return Worker(settings, processor, **kw)
 
 
+def run_with_sigterm_at(worker: Worker, processor: RecordingProcessor, action: str) -> Any:
+    """Run the worker with its signal handlers; events doing ``action`` send it a SIGTERM and
+    go on once the handler ran (the message is still in hand)."""
+    def send_term(_meta: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while not worker.stop_requested and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    processor.hooks[action] = send_term
+    restore = worker.install_signal_handlers()
+    try:
+        return worker.run()
+    finally:
+        restore()
+
+
 @pytest.fixture
 def processor(recording_processor: RecordingProcessor) -> RecordingProcessor:
     return recording_processor
@@ -425,20 +442,8 @@ class TestRedeliveryAndStopping:
         declared.publish_event("invoice.issued", {"do": "ok"})
         declared.publish_event("invoice.issued", {"do": "ok"})
 
-        worker = make_worker(amqp_settings, processor, concurrency=1)
-
-        def send_term(_meta: Any) -> None:
-            os.kill(os.getpid(), signal.SIGTERM)
-            deadline = time.monotonic() + 5
-            while not worker.stop_requested and time.monotonic() < deadline:
-                time.sleep(0.01)  # the handler ran; the message is still in hand
-
-        processor.hooks["term"] = send_term
-        restore = worker.install_signal_handlers()
-        try:
-            stats = worker.run()
-        finally:
-            restore()
+        stats = run_with_sigterm_at(make_worker(amqp_settings, processor, concurrency=1),
+                                    processor, "term")
         assert stats.stopped_because == "signal"
         assert list(processor.effects) == [first]
         declared.wait_depth(declared.names.exact, 2)
@@ -452,20 +457,8 @@ class TestRedeliveryAndStopping:
         first = declared.publish_event("invoice.issued", {"do": "term"})
         for _ in range(4):
             declared.publish_event("invoice.issued", {"do": "ok"})
-        worker = make_worker(amqp_settings, processor, concurrency=2)
-
-        def send_term(_meta: Any) -> None:
-            os.kill(os.getpid(), signal.SIGTERM)
-            deadline = time.monotonic() + 5
-            while not worker.stop_requested and time.monotonic() < deadline:
-                time.sleep(0.01)
-
-        processor.hooks["term"] = send_term
-        restore = worker.install_signal_handlers()
-        try:
-            stats = worker.run()
-        finally:
-            restore()
+        stats = run_with_sigterm_at(make_worker(amqp_settings, processor, concurrency=2),
+                                    processor, "term")
         assert stats.stopped_because == "signal"
         assert {slow, first} <= set(processor.effects)  # the slow one was in flight: finished
         assert len(processor.calls) == len(processor.effects)  # nothing abandoned midway

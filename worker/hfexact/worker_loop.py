@@ -433,29 +433,26 @@ class Worker:
             self._log.warning("worker.activity_not_recorded", error=repr(exc))
 
     def _transient(self, exc: TransientError, item: _InFlight, s: _Session) -> str:
-        delivery = item.delivery
         failure = failure_from_error(exc)
+        attempt = attempts_of(item.delivery.headers)
         if isinstance(exc, MayStillLand):
             # not a failed attempt: the event waits until an earlier request can have landed
-            attempt = attempts_of(delivery.headers)
             delay_ms = delay_until_ms(exc.retry_at, self._clock(), self.ladder)
-            s.settler.retry(delivery, item.routing_key, failure, attempt, delay_ms,
-                            rate_limited=False)
-            s.consumer.ack(delivery)
-            return self._done(item, "event.retry_scheduled", "retry_scheduled", "info",
-                              error=exc.kind, reason=failure.reason, attempt=attempt,
-                              delay_ms=delay_ms)
-        attempt = attempts_of(delivery.headers) + 1
+            return self._retry(item, s, exc, failure, attempt, delay_ms)
+        attempt += 1
         if attempt >= self.settings.max_attempts:
             failure = Failure(failure.kind, f"gave up after {attempt} attempts: {failure.reason}",
                               failure.messages, failure.hostfact_code)
             return self._dead(item, s, failure, attempt)
         delay_ms = round(1000 * backoff_seconds(attempt, self.settings.retry_base_seconds,
                                                 self.settings.retry_max_seconds))
-        delay_ms = max(1, min(delay_ms, self.ladder[-1]))
-        s.settler.retry(delivery, item.routing_key, failure, attempt, delay_ms,
+        return self._retry(item, s, exc, failure, attempt, max(1, min(delay_ms, self.ladder[-1])))
+
+    def _retry(self, item: _InFlight, s: _Session, exc: TransientError, failure: Failure,
+               attempt: int, delay_ms: int) -> str:
+        s.settler.retry(item.delivery, item.routing_key, failure, attempt, delay_ms,
                         rate_limited=False)
-        s.consumer.ack(delivery)
+        s.consumer.ack(item.delivery)
         return self._done(item, "event.retry_scheduled", "retry_scheduled", "info",
                           error=exc.kind, reason=failure.reason, attempt=attempt,
                           delay_ms=delay_ms)
