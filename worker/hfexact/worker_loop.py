@@ -129,13 +129,15 @@ class _Session:
     in_flight: dict[int, _InFlight] = field(default_factory=dict)
     #: delivery tags the lanes finished, in the order they finished (filled from lane threads)
     finished: queue.SimpleQueue[int] = field(default_factory=queue.SimpleQueue)
-    #: the only division's budget is spent: take nothing new until then (epoch seconds)
-    pause_until: float | None = None
-    pause_error: RateLimited | None = None
+    #: the only division's budget is spent: take nothing new until its ``retry_at``
+    pause: RateLimited | None = None
     #: AuthorizationLost / ConfigError: stop once what is in flight is settled, then raise
     fatal: BaseException | None = None
-    #: an event of ``RUNS_ALONE`` is in flight: start nothing beside it
-    alone: bool = False
+
+    @property
+    def alone(self) -> bool:
+        """An event of ``RUNS_ALONE`` is in flight: start nothing beside it."""
+        return any(item.alone for item in self.in_flight.values())
 
 
 class Worker:
@@ -273,7 +275,6 @@ class Worker:
                 raise Aborted()
             while not s.finished.empty():
                 item = s.in_flight.pop(s.finished.get())
-                s.alone = s.alone and not item.alone
                 self._count(self._finish(item, s))
                 idle_since = time.monotonic()
             limit_reached = max_messages is not None and self.stats.handled >= max_messages
@@ -285,7 +286,7 @@ class Worker:
                         raise s.fatal
                     self.stats.stopped_because = "max-messages" if limit_reached else "signal"
                     return
-            elif s.pause_until is not None:
+            elif s.pause is not None:
                 self._settle_pending_rate_limited(s)
                 if not s.in_flight:
                     self._pause(s)
@@ -332,40 +333,44 @@ class Worker:
             ok = s.inspector.queue_declare(name, passive=True)
             if ok.method.message_count:
                 return False
-        return not s.consumer.waiting()
+        return not s.consumer.pending
 
     # -- one message ---------------------------------------------------------------------------
-    def _start(self, delivery: Delivery, s: _Session, lanes: Lanes, *, alone: bool) -> None:
-        """Hand the delivery to its lane (or settle it at once when it is too large)."""
-        started = time.monotonic()
+    def _item(self, delivery: Delivery, *, alone: bool = False) -> _InFlight:
+        """The delivery with what settling it needs: its routing key, a logger bound to it,
+        when it started; ``future`` is the lane's once :meth:`_start` handed it over."""
         props = delivery.properties
-        headers = delivery.headers
         routing_key = delivery.event_routing_key
         log = self._log.bind(event_id=props.message_id, event_type=props.type or routing_key,
-                             redelivered=delivery.redelivered, attempts=attempts_of(headers))
+                             redelivered=delivery.redelivered,
+                             attempts=attempts_of(delivery.headers))
+        return _InFlight(delivery, routing_key, log, time.monotonic(), Future(), alone)
+
+    def _start(self, delivery: Delivery, s: _Session, lanes: Lanes, *, alone: bool) -> None:
+        """Hand the delivery to its lane (or settle it at once when it is too large)."""
+        item = self._item(delivery, alone=alone)
+        props = delivery.properties
         size = len(delivery.body)
         if size > self.settings.max_message_bytes:
-            item = _InFlight(delivery, routing_key, log, started, Future())
             failure = Failure("contract", f"message body is {size} bytes, over the limit of "
                               f"{self.settings.max_message_bytes}; it was not parsed",
                               {"body": [f"too large: {size} bytes"]})
-            self._count(self._dead(item, s, failure, attempts_of(headers)))
+            self._count(self._dead(item, s, failure, attempts_of(delivery.headers)))
             return
         meta = MessageMeta(message_id=props.message_id, content_type=props.content_type,
-                           routing_key=routing_key, headers=headers,
+                           routing_key=item.routing_key, headers=delivery.headers,
                            redelivered=delivery.redelivered)
         body = delivery.body
-        future: Future[Outcome] = lanes.submit(lane_key(body, props.message_id),
-                                               lambda: self.processor.process(body, meta))
+        item.future = lanes.submit(lane_key(body, props.message_id),
+                                   lambda: self.processor.process(body, meta))
         tag = delivery.delivery_tag
-        s.in_flight[tag] = _InFlight(delivery, routing_key, log, started, future, alone)
-        s.alone = alone
+        s.in_flight[tag] = item
 
         def finished(_future: Future[Outcome]) -> None:  # on the lane's thread
             s.finished.put(tag)
             s.consumer.wake()
 
-        future.add_done_callback(finished)
+        item.future.add_done_callback(finished)
 
     def _done(self, item: _InFlight, event: str, label: str, level: str = "info",
               **kw: Any) -> str:
@@ -465,8 +470,8 @@ class Worker:
             # cancelled while this message is still unacknowledged: with prefetch 1 the broker
             # has nothing else on its way to us that it would have to take back
             s.consumer.hold_off()
-            if s.pause_until is None or exc.retry_at > s.pause_until:
-                s.pause_until, s.pause_error = exc.retry_at, exc
+            if s.pause is None or exc.retry_at > s.pause.retry_at:
+                s.pause = exc
         return self._wait_for_budget(item, s, exc)
 
     def _wait_for_budget(self, item: _InFlight, s: _Session, exc: RateLimited) -> str:
@@ -480,27 +485,18 @@ class Worker:
     def _settle_pending_rate_limited(self, s: _Session) -> None:
         """Deliveries taken in but not started meet the same spent budget: they wait for it in
         the retry queue rather than unacknowledged in our buffer."""
-        assert s.pause_error is not None
+        assert s.pause is not None
         while s.consumer.pending:
-            delivery = s.consumer.pending.popleft()
-            props = delivery.properties
-            routing_key = delivery.event_routing_key
-            log = self._log.bind(event_id=props.message_id,
-                                 event_type=props.type or routing_key,
-                                 redelivered=delivery.redelivered,
-                                 attempts=attempts_of(delivery.headers))
-            item = _InFlight(delivery, routing_key, log, time.monotonic(), Future())
-            self._count(self._wait_for_budget(item, s, s.pause_error))
+            item = self._item(s.consumer.pending.popleft())
+            self._count(self._wait_for_budget(item, s, s.pause))
 
     def _pause(self, s: _Session) -> None:
         """Nothing in hand and the consumer cancelled: wait for the budget, then consume."""
-        assert s.pause_until is not None
-        assert s.pause_error is not None
-        pause = min(MAX_PAUSE_SECONDS, max(0.0, s.pause_until - self._clock()))
-        self._log.info("worker.paused", division=s.pause_error.division,
-                       seconds=round(pause, 1))
+        assert s.pause is not None
+        pause = min(MAX_PAUSE_SECONDS, max(0.0, s.pause.retry_at - self._clock()))
+        self._log.info("worker.paused", division=s.pause.division, seconds=round(pause, 1))
         s.consumer.pause(pause, should_abort=lambda: self._stop_requested)
-        s.pause_until = s.pause_error = None
+        s.pause = None
         if not self._stop_requested:
             s.consumer.start()
 

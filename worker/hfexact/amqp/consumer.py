@@ -142,10 +142,6 @@ class Consumer:
         self._tag: str | None = None
         self._cancelled_by_broker = False
 
-    @property
-    def consuming(self) -> bool:
-        return self._tag is not None
-
     def start(self) -> None:
         if self._tag is None:
             self._tag = self.channel.basic_consume(self.queue, self._on_message, auto_ack=False)
@@ -193,10 +189,6 @@ class Consumer:
 
     def requeue(self, delivery: Delivery) -> None:
         self.channel.basic_nack(delivery.delivery_tag, requeue=True)
-
-    def waiting(self) -> int:
-        """Deliveries received but not yet taken (pika hands each to us as ``serve`` ends)."""
-        return len(self.pending)
 
     def pause(self, seconds: float, *, should_abort: Callable[[], bool]) -> None:
         """Consume nothing for a while, keeping the connection alive."""
