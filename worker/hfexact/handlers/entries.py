@@ -14,7 +14,8 @@ The protocol, for sales, purchase and general journal entries alike:
    authorization mark the binding ``failed``: nothing landed, the retry posts afresh without
    a lookup; a transient error (503, timeout, dropped connection) leaves it ``pending`` so the
    retry looks before it posts;
-5. what landed is recorded ``done`` with the entry's GUID and number.
+5. what landed is recorded ``done`` with the entry's GUID and number, without waiting for the
+   disk: a power cut that loses this commit leaves the binding pending, and 3. applies.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def create_entry(ctx: Context, job: EntryJob, previous: Binding | None) -> tuple
         exact_number=None if number is None else str(number),
         exact_code=None, version=job.version, details=dict(job.details or {}),
         hostfact_code=job.hostfact_code, division=ctx.division, event_id=ctx.env.id,
+        durable=False,  # the pending binding above is durable: its loss means a look first
     )
     return binding, how
 

@@ -135,6 +135,7 @@ def ensure_account(
             exact_code=str(account.get("Code") or "").strip() or None,
             version=spec.version, details={"name": spec.payload.get("Name")},
             hostfact_code=spec.hostfact_code, division=ctx.division, event_id=ctx.env.id,
+            durable=False,  # lost in a power cut, the durable pending binding means a look first
         )
         return done, status
 

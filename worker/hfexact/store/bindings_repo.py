@@ -134,10 +134,15 @@ class BindingsMixin(StoreBase):
         hostfact_code: str | None = None,
         division: int | None = None,
         event_id: str | None = None,
+        durable: bool = True,
     ) -> Binding:
         """Record what landed in Exact (state "done"); creates the binding if it is missing.
 
         ``exact_code`` is kept without Exact's padding (``find_binding_by_code`` compares so).
+        ``durable=False`` is for a call made under a pending binding committed durably before
+        it (``begin_binding``): the commit skips waiting for the disk, and should a power cut
+        lose it, the binding is pending again, so the next attempt looks in Exact before it
+        posts and adopts what it finds (a process crash loses nothing either way).
         """
         _check_kind(kind)
         now = self._clock()
@@ -153,7 +158,7 @@ class BindingsMixin(StoreBase):
                 values[name] = value
         if hostfact_code is not None and division is not None and event_id is not None:
             # every column is known: one UPDATE, no read (the caller holds the record lock)
-            with self._tx() as conn:
+            with self._tx(durable=durable) as conn:
                 updated = self._direct(conn, _UPDATE, {**_key(installation, kind, hostfact_id),
                                                        **values}).rowcount
             if updated == 1:
@@ -165,7 +170,7 @@ class BindingsMixin(StoreBase):
                     details=json.loads(values["details"]), updated_at=to_datetime(now),
                     event_id=event_id,
                 )
-        with self._tx() as conn:
+        with self._tx(durable=durable) as conn:
             existing = self._get(conn, installation, kind, hostfact_id, lock=True)
             if existing is None:
                 values.update(installation=installation, kind=kind,
