@@ -32,6 +32,7 @@ from bench.env import (
     connect,
     invoices,
     ready_processor,
+    run_as_shipped,
     sandbox_entries,
     scratch_dir,
     sqlite_url,
@@ -65,7 +66,8 @@ def drain(n: int) -> dict[str, Any]:
             started = time.time()
             publish(broker.url, topology.Names(broker.prefix).events,
                     invoices(10_000, n, 20))
-            thread = threading.Thread(target=worker.run, daemon=True, name="drain-worker")
+            thread = threading.Thread(target=run_as_shipped, args=(worker, settings), daemon=True,
+                                      name="drain-worker")
             thread.start()
             thread.join(timeout=n * 2 + 180)
             worker.request_stop()

@@ -37,10 +37,12 @@ from tests.integration.test_processing_samples import (
 
 from hfexact.amqp import topology
 from hfexact.config import Settings
+from hfexact.cpu import calling_thread_on, choose_cpu
 from hfexact.exact.client import ExactClient
 from hfexact.processing import Processor
 from hfexact.sandbox.server import SandboxProcess, spawn_sandbox
 from hfexact.store import Store, open_store
+from hfexact.worker_loop import RunStats, Worker
 
 __all__ = [
     "DIV", "INSTALLATION", "BenchSandbox", "Broker", "debtor_data", "envelope", "invoice_event",
@@ -117,6 +119,12 @@ def connect(settings: Settings, **client_options: Any) -> tuple[Store, ExactClie
     log_in(settings, store)
     client = ExactClient(settings, store, **client_options)
     return store, client
+
+
+def run_as_shipped(worker: Worker, settings: Settings, **run: Any) -> RunStats:
+    """``worker.run`` on the CPU ``hfexact worker`` would keep to (``HFEXACT_WORKER_CPU``)."""
+    with calling_thread_on(choose_cpu(settings.worker_cpu)):
+        return worker.run(**run)
 
 
 def process(processor: Processor, body: bytes) -> str:

@@ -28,6 +28,7 @@ from bench.env import (
     bench_settings,
     connect,
     ready_processor,
+    run_as_shipped,
     sandbox_entries,
     scratch_dir,
     sqlite_url,
@@ -97,7 +98,8 @@ def run(quick: bool = False, invoices: int | None = None, per_second: float = 20
         processor = ready_processor(settings, store, client)
         timed = TimedProcessor(processor)
         worker = Worker(settings, timed, idle_seconds=0.2)
-        thread = threading.Thread(target=worker.run, name="bench-worker", daemon=True)
+        thread = threading.Thread(target=run_as_shipped, args=(worker, settings),
+                                  name="bench-worker", daemon=True)
         thread.start()
         driver = PhpDriver(n, per_second, {
             "HFEXACT_AMQP_URL": broker.url, "HFEXACT_AMQP_PREFIX": broker.prefix,

@@ -46,6 +46,7 @@ from hfexact.contract import domain as d
 from hfexact.contract import parse_event
 from hfexact.core.lookups import Lookups
 from hfexact.core.sales import sales_entry, sales_gl_codes, used_taxrates
+from hfexact.cpu import calling_thread_on, choose_cpu
 from hfexact.handlers.settings_events import export_settings_from
 from hfexact.processing import Processor
 from hfexact.processing_types import MessageMeta, Outcome
@@ -328,6 +329,7 @@ def _whole_worker(section: Section, n: int, broker: Broker, sandbox: BenchSandbo
     inside = 0.0
     calls = 0
     lanes = settings.worker_concurrency
+    cpu = choose_cpu(settings.worker_cpu)  # as `hfexact worker` keeps to one CPU
     for _ in range(rounds):
         # interleaving the three in rounds: a load spike on the shared machine hits all three
         # alike
@@ -336,7 +338,8 @@ def _whole_worker(section: Section, n: int, broker: Broker, sandbox: BenchSandbo
         publish(url, names.events, next(bodies))
         timed = TimedProcessor(processor)
         calls_before = sandbox.calls()
-        stats = Worker(settings, timed, idle_seconds=0.2).run(max_messages=chunk)
+        with calling_thread_on(cpu):
+            stats = Worker(settings, timed, idle_seconds=0.2).run(max_messages=chunk)
         assert stats.outcomes.get("done") == chunk, stats
         assert timed.first is not None
         calls += sandbox.calls() - calls_before
@@ -358,8 +361,9 @@ def _whole_worker(section: Section, n: int, broker: Broker, sandbox: BenchSandbo
                 baseline=f"POST {post_rate:,.0f}/s, pika {consume_rate:,.0f}/s",
                 ratio=ratio,
                 note=f"{events} invoices, {calls} Exact calls; {1000 / worker_rate:.1f} "
-                     f"ms/event with {lanes} lanes (HFEXACT_WORKER_CONCURRENCY), each event "
-                     f"{1000 * inside / events:.1f} ms in the processor")
+                     f"ms/event with {lanes} lanes (HFEXACT_WORKER_CONCURRENCY) on "
+                     f"{'any CPU' if cpu is None else f'CPU {cpu}'} (HFEXACT_WORKER_CPU), "
+                     f"each event {1000 * inside / events:.1f} ms in the processor")
     section.add("  bare requests POST loop (same sandbox)", post_rate, "events/s",
                 note=f"same sales entries; rounds of {chunk} interleaved with the worker: "
                      + " / ".join(f"{r['post']:,.0f}" for r in per_round))
@@ -371,7 +375,7 @@ def _whole_worker(section: Section, n: int, broker: Broker, sandbox: BenchSandbo
         "worker_per_s": worker_rate, "post_baseline_per_s": post_rate,
         "pika_baseline_per_s": consume_rate, "exact_calls": calls,
         "ratio_to_slower_baseline": ratio, "processor_ms_per_event": 1000 * inside / events,
-        "store": "sqlite", "concurrency": lanes, "prefetch": lanes,
+        "store": "sqlite", "concurrency": lanes, "prefetch": lanes, "cpu": cpu,
         "log_level": "info (rendered, to /dev/null)",
         "processor_profile": processor_profile(processor, next(bodies)[:200]),
     }

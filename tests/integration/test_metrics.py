@@ -254,6 +254,13 @@ def _start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str],
     raise AssertionError(f"no metrics.serving line; exit {proc.returncode}: {''.join(seen)}")
 
 
+def _allowed_cpus(pid: int, task: str) -> str:
+    """The CPUs a thread may run on, as /proc lists them (e.g. ``1`` or ``0-1``)."""
+    status = Path(f"/proc/{pid}/task/{task}/status").read_text(encoding="ascii")
+    return next(line.split(":", 1)[1].strip() for line in status.splitlines()
+                if line.startswith("Cpus_allowed_list:"))
+
+
 def _stop(proc: subprocess.Popen[str]) -> int:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -278,6 +285,10 @@ class TestCommands:
                 time.sleep(0.2)
             samples = scrape(port)
             assert value(samples, "hfexact_queue_consumers", queue="exact") == 1.0
+            # HFEXACT_WORKER_CPU=auto: every thread (lanes, metrics server) on the same one CPU
+            cpus = {_allowed_cpus(proc.pid, task) for task in os.listdir(f"/proc/{proc.pid}/task")}
+            assert len(cpus) == 1, cpus
+            assert cpus.pop() in {str(c) for c in os.sched_getaffinity(0)}
         finally:
             assert _stop(proc) == 0
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from hfexact.cpu import check_setting as check_worker_cpu
 from hfexact.errors import ConfigError
 
 PREFIX = "HFEXACT_"
@@ -37,6 +38,8 @@ class Settings:
     max_attempts: int = 8
     #: events one worker processes at once (its prefetch); 1 processes strictly in queue order
     worker_concurrency: int = 4
+    #: the CPU a worker keeps to: "auto" (the least busy at start), "all" (any) or a number
+    worker_cpu: str = "auto"
     retry_base_seconds: float = 5.0
     retry_max_seconds: float = 3600.0
     http_timeout_seconds: float = 30.0
@@ -103,6 +106,9 @@ class Settings:
             problems.append("HFEXACT_ARCHIVED_DEBTORS must be block or leave")
         if not 1 <= self.worker_concurrency <= 64:
             problems.append("HFEXACT_WORKER_CONCURRENCY must be between 1 and 64")
+        cpu_problem = check_worker_cpu(self.worker_cpu)
+        if cpu_problem is not None:
+            problems.append(cpu_problem)
         if not 0 < self.payments_budget_share < 1:
             problems.append("HFEXACT_PAYMENTS_BUDGET_SHARE must be between 0 and 1")
 

@@ -18,6 +18,7 @@ import click
 from hfexact import crashpoints
 from hfexact.amqp.connection import connect
 from hfexact.config import Settings
+from hfexact.cpu import choose_cpu, keep_process_on
 from hfexact.errors import AuthorizationLost
 from hfexact.logs import configure, get_logger
 from hfexact.worker_loop import Settled, Worker
@@ -54,6 +55,10 @@ def worker_cmd(app: Any, burst: bool, max_messages: int | None, metrics_port: in
     if crashpoints.armed():
         log.warning("worker.crash_points_armed", points=os.environ.get("HFEXACT_CRASH_AT"),
                     poison=os.environ.get("HFEXACT_POISON_EVENT_IDS"))
+    cpu = choose_cpu(settings.worker_cpu)
+    if cpu is not None:  # before any thread of ours starts: they all inherit it
+        keep_process_on(cpu)
+    log.info("worker.cpu", cpu="any" if cpu is None else cpu, setting=settings.worker_cpu)
     from hfexact.store import with_stored_division
 
     settings = with_stored_division(settings)  # `auth login --division` when the env names none
