@@ -176,3 +176,36 @@ def test_connections_of_ended_threads_go_back_to_the_pool(store: Store) -> None:
         assert not thread.is_alive(), f"thread {n} waited for a pooled connection"
     assert pool.checkedout() == before  # type: ignore[attr-defined]
     assert len(store.list_bindings("hf", "invoice")) == 45
+
+
+def test_as_many_threads_as_a_worker_may_have_lanes_never_wait_for_a_connection(
+        store: Store) -> None:
+    """64 lanes (HFEXACT_WORKER_CONCURRENCY's most) and the connection's thread, all alive at
+    once, each reading, writing durably and committing without waiting for the disk: none
+    waits for a pooled connection (a pool of 30 made the 31st wait 60 s and then fail)."""
+    lanes = 65
+    together = threading.Barrier(lanes, timeout=30)
+    failures: list[BaseException] = []
+
+    def lane(n: int) -> None:
+        try:
+            hid = str(1000 + n)
+            assert store.get_binding("hf", "invoice", hid) is None  # a read
+            _begin(store, hid=hid, event=f"e{n}")  # a durable write
+            together.wait()  # every lane now keeps its connection
+            store.complete_binding("hf", "invoice", hid, exact_id=f"x{n}", exact_number=str(n),
+                                   exact_code=None, version=None, details={},
+                                   hostfact_code=f"F{n}", division=1, event_id=f"e{n}",
+                                   durable=False)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=lane, args=(n,)) for n in range(lanes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a lane waited for a pooled connection"
+    assert failures == []
+    done = store.list_bindings("hf", "invoice", state="done")
+    assert {b.hostfact_id for b in done} >= {str(1000 + n) for n in range(lanes)}

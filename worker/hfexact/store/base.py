@@ -48,6 +48,14 @@ def dump_json(value: Mapping[str, Any] | list[Any]) -> str:
     return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
 
 
+#: the execution options a kept SQLite connection runs each kind of transaction with
+_OPTIONS: dict[str, dict[str, bool]] = {
+    "read": {READ_OPTION: True, FAST_OPTION: False},
+    "durable": {READ_OPTION: False, FAST_OPTION: False},
+    "fast": {READ_OPTION: False, FAST_OPTION: True},
+}
+
+
 def _driver_errors() -> tuple[type[Exception], ...]:
     """The drivers' own errors for a database that did not answer: raised unwrapped by what
     runs on the driver's connection directly (``engine._on_begin`` and ``StoreBase._direct``)."""
@@ -73,18 +81,20 @@ def _unavailable(exc: Exception) -> StoreUnavailable:
 
 
 class _Held:
-    """One thread's kept SQLite connections, by kind of transaction. When the thread ends, its
-    ``threading.local`` entry goes and with it this object: the connections go back to the
-    pool then, not when the store closes (a worker's lanes, a benchmark's many runs)."""
+    """One thread's kept SQLite connection and the kind of transaction it last ran. When the
+    thread ends, its ``threading.local`` entry goes and with it this object: the connection
+    goes back to the pool then, not when the store closes (a worker's lanes, a benchmark's many
+    runs)."""
 
-    __slots__ = ("__weakref__", "conns")
+    __slots__ = ("__weakref__", "conn", "kind")
 
     def __init__(self) -> None:
-        self.conns: dict[str, Connection] = {}
+        self.conn: Connection | None = None
+        self.kind = ""
 
     def close(self) -> None:
-        conns, self.conns = self.conns, {}
-        for conn in conns.values():
+        conn, self.conn, self.kind = self.conn, None, ""
+        if conn is not None:
             with contextlib.suppress(Exception):
                 conn.close()
 
@@ -107,9 +117,9 @@ class StoreBase:
         #: (statement, parameter names) -> (SQL text, positional order or None): ``_direct``
         self._direct_sql: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None]] = {}
         self.dialect: str = engine.dialect.name
-        #: SQLite: one connection per thread and kind of transaction, kept between
-        #: transactions (a pool checkout and check-in cost about as much as a read); a thread's
-        #: go back to the pool when the thread ends (``_Held``)
+        #: SQLite: one connection per thread, kept between transactions (a pool checkout and
+        #: check-in cost about as much as a read); it goes back to the pool when the thread
+        #: ends (``_Held``)
         self._held = threading.local()
         self._holders: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._held_guard = threading.Lock()
@@ -151,7 +161,7 @@ class StoreBase:
                 yield conn
         except BaseException:
             if held:
-                self._drop_held(kind, conn)  # whatever went wrong, the next one starts afresh
+                self._drop_held(conn)  # whatever went wrong, the next one starts afresh
                 held = False
             raise
         finally:
@@ -160,8 +170,9 @@ class StoreBase:
                     conn.close()
 
     def _connection(self, kind: str, engine: Engine) -> tuple[Connection, bool]:
-        """(connection, kept for this thread?) for one transaction; outages become
-        ``StoreUnavailable``."""
+        """(connection, kept for this thread?) for one transaction of ``kind``; outages become
+        ``StoreUnavailable``. SQLite: each thread keeps one connection for every kind, told
+        the kind through its execution options (``engine._on_begin`` reads them)."""
         try:
             if self.dialect != "sqlite":
                 return engine.connect(), False
@@ -170,22 +181,30 @@ class StoreBase:
                 holder = self._held.holder = _Held()
                 with self._held_guard:
                     self._holders.add(holder)
-            conn = holder.conns.get(kind)
-            if conn is not None and not conn.closed and not conn.invalidated:
-                if conn.in_transaction():  # a transaction inside another: a connection of its own
-                    return engine.connect(), False
-                return conn, True
-            conn = holder.conns[kind] = engine.connect()
+            conn = holder.conn
+            if conn is not None and (conn.closed or conn.invalidated):
+                holder.close()
+                conn = None
+            if conn is not None and conn.in_transaction():
+                # a transaction inside another: a connection of its own
+                return engine.connect(), False
+            if conn is None:
+                conn = holder.conn = self._engine.connect()
+                holder.kind = ""
+            if holder.kind != kind:
+                conn.execution_options(**_OPTIONS[kind])
+                holder.kind = kind
             return conn, True
         except (OperationalError, InterfaceError) as exc:
             raise _unavailable(exc) from exc
 
-    def _drop_held(self, kind: str, conn: Connection) -> None:
+    def _drop_held(self, conn: Connection) -> None:
         holder: _Held | None = getattr(self._held, "holder", None)
-        if holder is not None and holder.conns.get(kind) is conn:
-            del holder.conns[kind]
-        with contextlib.suppress(Exception):
-            conn.close()
+        if holder is not None and holder.conn is conn:
+            holder.close()
+        else:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     @contextlib.contextmanager
     def _mapped_errors(self) -> Iterator[None]:

@@ -65,8 +65,11 @@ def _sqlite_engine(parsed: URL) -> Engine:
     engine = create_engine(
         parsed,
         connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        # every thread that uses the store keeps one connection until it ends (a worker's
+        # lanes: HFEXACT_WORKER_CONCURRENCY of them, up to 64), so the pool grows with the
+        # threads instead of making the 31st wait; a SQLite connection is a few file handles
         pool_size=10,
-        max_overflow=20,
+        max_overflow=-1,
         pool_timeout=60,
     )
 
