@@ -25,26 +25,42 @@ def test_cpu_times_count_idle_and_iowait_as_not_busy() -> None:
     assert cpu_times(STAT) == {0: (610, 4660), 1: (210, 5260)}
 
 
-def test_least_busy_takes_the_idlest_allowed_cpu() -> None:
-    before = {0: (0, 0), 1: (0, 0), 2: (0, 0)}
-    after = {0: (10, 100), 1: (90, 100), 2: (50, 100)}
-    assert least_busy(before, after, {0, 1, 2}) == 0
-    assert least_busy(before, after, {1, 2}) == 2  # CPU 0 is not ours to take
+def test_least_busy_takes_the_idlest_allowed_cpus() -> None:
+    before = {0: (0, 0), 1: (0, 0), 2: (0, 0), 3: (0, 0)}
+    after = {0: (10, 100), 1: (90, 100), 2: (50, 100), 3: (19, 100)}
+    assert least_busy(before, after, {0, 1, 2, 3}) == [0, 3]  # 3 is within 10 points of 0
+    assert least_busy(before, after, {1, 2}) == [2]  # CPU 0 is not ours to take
 
 
-def test_least_busy_prefers_the_highest_cpu_on_a_tie_and_distrusts_a_missing_one() -> None:
+def test_least_busy_distrusts_a_cpu_missing_from_a_sample() -> None:
     before = {0: (0, 0), 1: (0, 0)}
     after = {0: (5, 100), 1: (5, 100)}
-    assert least_busy(before, after, {0, 1}) == 1  # CPU 0 takes most interrupts
-    assert least_busy(before, after, {0, 1, 7}) == 1  # 7 is in no sample: counted busy
+    assert least_busy(before, after, {0, 1, 7}) == [0, 1]  # 7 is in no sample: counted busy
 
 
-def test_auto_samples_the_system_once_and_takes_the_least_busy() -> None:
-    samples = iter([{0: (0, 0), 1: (0, 0)}, {0: (20, 100), 1: (80, 100)}])
+def test_auto_samples_the_system_once_and_picks_among_the_least_busy() -> None:
+    samples = iter([{0: (0, 0), 1: (0, 0), 2: (0, 0)},
+                    {0: (20, 100), 1: (80, 100), 2: (25, 100)}])
     slept: list[float] = []
-    cpu = choose_cpu("auto", allowed={0, 1}, read=lambda: next(samples), sleep=slept.append)
-    assert cpu == 0
+    offered: list[list[int]] = []
+
+    def pick(cpus: list[int]) -> int:
+        offered.append(cpus)
+        return cpus[-1]
+
+    cpu = choose_cpu("auto", allowed={0, 1, 2}, read=lambda: next(samples), sleep=slept.append,
+                     pick=pick)
+    assert cpu == 2
+    assert offered == [[0, 2]]
     assert slept == [0.1]
+
+
+def test_workers_started_together_on_an_idle_machine_spread_out() -> None:
+    """The real random pick: 200 choices on four idle CPUs use every one of them."""
+    idle = dict.fromkeys(range(4), (0, 100))
+    chosen = {choose_cpu("auto", allowed={0, 1, 2, 3}, read=lambda: idle, sleep=lambda _: None)
+              for _ in range(200)}
+    assert chosen == {0, 1, 2, 3}
 
 
 def test_auto_with_one_cpu_and_all_leave_the_scheduler_alone() -> None:

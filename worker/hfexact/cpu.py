@@ -9,7 +9,8 @@ same work took 11 per event and 20-30 % less CPU time (docs/performance.md). The
 database and other processes stay free to use every CPU; the kernel moves them off ours.
 
 ``auto`` (the default) picks the allowed CPU that was least busy over a tenth of a second at
-start-up; ``all`` leaves the worker to the scheduler; a number names the CPU. Only Linux can
+start-up (at random among those about as idle, so that workers started together spread out);
+``all`` leaves the worker to the scheduler; a number names the CPU. Only Linux can
 keep a process on a CPU; elsewhere ``auto`` does nothing and a number is refused.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -26,6 +28,9 @@ from hfexact.errors import ConfigError
 AUTO = "auto"
 ALL = "all"
 SAMPLE_SECONDS = 0.1
+#: CPUs this close to the least busy one count as idle as it: one of them is taken at random,
+#: so that workers started together on one machine spread over its CPUs
+CLOSE = 0.10
 
 #: cpu number -> (busy, total) clock ticks since boot
 Times = Mapping[int, tuple[int, int]]
@@ -53,10 +58,9 @@ def cpu_times(stat: str) -> dict[int, tuple[int, int]]:
     return times
 
 
-def least_busy(before: Times, after: Times, allowed: set[int]) -> int:
-    """The allowed CPU with the smallest busy share between two samples; ties go to the
-    highest number (CPU 0 takes most interrupts). A CPU missing from a sample counts as
-    fully busy."""
+def least_busy(before: Times, after: Times, allowed: set[int]) -> list[int]:
+    """The allowed CPUs whose busy share between two samples is within ``CLOSE`` of the
+    smallest, in order. A CPU missing from a sample counts as fully busy."""
 
     def share(cpu: int) -> float:
         if cpu not in before or cpu not in after:
@@ -65,7 +69,9 @@ def least_busy(before: Times, after: Times, allowed: set[int]) -> int:
         total = after[cpu][1] - before[cpu][1]
         return busy / total if total > 0 else 0.0
 
-    return min(sorted(allowed, reverse=True), key=share)
+    shares = {cpu: share(cpu) for cpu in sorted(allowed)}
+    lowest = min(shares.values())
+    return [cpu for cpu, value in shares.items() if value <= lowest + CLOSE]
 
 
 def _read_stat() -> dict[int, tuple[int, int]]:
@@ -77,7 +83,8 @@ def _read_stat() -> dict[int, tuple[int, int]]:
 
 def choose_cpu(setting: str, *, allowed: set[int] | None = None,
                read: Callable[[], Times] = _read_stat,
-               sleep: Callable[[float], None] = time.sleep) -> int | None:
+               sleep: Callable[[float], None] = time.sleep,
+               pick: Callable[[list[int]], int] = random.choice) -> int | None:
     """The CPU the worker should keep to, or None to leave it to the scheduler; ``allowed``:
     the CPUs this process may use (asked of the system when not given)."""
     if setting == ALL:
@@ -99,7 +106,7 @@ def choose_cpu(setting: str, *, allowed: set[int] | None = None,
         return None
     before = read()
     sleep(SAMPLE_SECONDS)
-    return least_busy(before, read(), allowed)
+    return pick(least_busy(before, read(), allowed))
 
 
 def keep_process_on(cpu: int) -> None:
