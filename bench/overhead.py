@@ -4,7 +4,7 @@ a) validate + translate alone, on one core (the process pinned to one CPU): ``pa
    (size, UTF-8, JSON, marshmallow schema, typed domain objects) then the pure core's
    ``sales_entry``, per invoice.issued event; baseline in the same run: ``json.loads`` of the
    same bodies. A pyinstrument profile says where the time goes (self time per module group).
-b) the whole worker as it ships (``HFEXACT_WORKER_CONCURRENCY`` lanes, default 4; quorum queue;
+b) the whole worker as it ships (``HFEXACT_WORKER_CONCURRENCY`` lanes, default 8; quorum queue;
    results published with confirms before each ack) + SQLite store + the sandbox with limits
    off, in events per second, as a ratio to a bare pika consume-and-ack loop on the same queue
    (prefetch 1) and to a bare requests POST loop of the same sales entries against the same

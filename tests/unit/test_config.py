@@ -97,8 +97,8 @@ def test_archived_debtors_policy_is_checked() -> None:
 
 
 def test_worker_concurrency_is_a_small_positive_number() -> None:
-    """Four lanes by default; 1 to 64 accepted, anything else named."""
-    assert Settings().worker_concurrency == 4
+    """Eight lanes by default; 1 to 64 accepted, anything else named."""
+    assert Settings().worker_concurrency == 8
     assert Settings.from_env({"HFEXACT_WORKER_CONCURRENCY": "1"}).worker_concurrency == 1
     for bad in ("0", "65"):
         with pytest.raises(ConfigError, match="HFEXACT_WORKER_CONCURRENCY must be between"):

@@ -37,7 +37,7 @@ class Settings:
     log_level: str = "info"
     max_attempts: int = 8
     #: events one worker processes at once (its prefetch); 1 processes strictly in queue order
-    worker_concurrency: int = 4
+    worker_concurrency: int = 8
     #: the CPU a worker keeps to: "auto" (the least busy at start), "all" (any) or a number
     worker_cpu: str = "auto"
     retry_base_seconds: float = 5.0
