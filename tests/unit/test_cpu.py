@@ -6,11 +6,19 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from hfexact.config import Settings
-from hfexact.cpu import calling_thread_on, check_setting, choose_cpu, cpu_times, least_busy
+from hfexact.cpu import (
+    CpuClaims,
+    by_idleness,
+    calling_thread_on,
+    check_setting,
+    choose_cpu,
+    cpu_times,
+)
 from hfexact.errors import ConfigError
 
 STAT = """cpu  500 0 300 9000 100 0 20 0 0 0
@@ -25,50 +33,95 @@ def test_cpu_times_count_idle_and_iowait_as_not_busy() -> None:
     assert cpu_times(STAT) == {0: (610, 4660), 1: (210, 5260)}
 
 
-def test_least_busy_takes_the_idlest_allowed_cpus() -> None:
+def test_by_idleness_puts_the_about_as_idle_first_then_the_rest_by_share() -> None:
     before = {0: (0, 0), 1: (0, 0), 2: (0, 0), 3: (0, 0)}
     after = {0: (10, 100), 1: (90, 100), 2: (50, 100), 3: (19, 100)}
-    assert least_busy(before, after, {0, 1, 2, 3}) == [0, 3]  # 3 is within 10 points of 0
-    assert least_busy(before, after, {1, 2}) == [2]  # CPU 0 is not ours to take
+    assert by_idleness(before, after, {0, 1, 2, 3}) == ([0, 3], [2, 1])  # 3: within 10 points
+    assert by_idleness(before, after, {1, 2}) == ([2], [1])  # CPU 0 is not ours to take
 
 
-def test_least_busy_distrusts_a_cpu_missing_from_a_sample() -> None:
+def test_by_idleness_distrusts_a_cpu_missing_from_a_sample() -> None:
     before = {0: (0, 0), 1: (0, 0)}
     after = {0: (5, 100), 1: (5, 100)}
-    assert least_busy(before, after, {0, 1, 7}) == [0, 1]  # 7 is in no sample: counted busy
+    assert by_idleness(before, after, {0, 1, 7}) == ([0, 1], [7])  # 7: in no sample, busy
 
 
-def test_auto_samples_the_system_once_and_picks_among_the_least_busy() -> None:
+def test_auto_samples_once_and_takes_one_of_the_least_busy(tmp_path: Path) -> None:
     samples = iter([{0: (0, 0), 1: (0, 0), 2: (0, 0)},
                     {0: (20, 100), 1: (80, 100), 2: (25, 100)}])
     slept: list[float] = []
     offered: list[list[int]] = []
 
-    def pick(cpus: list[int]) -> int:
+    def order(cpus: list[int]) -> list[int]:
         offered.append(cpus)
-        return cpus[-1]
+        return cpus[::-1]
 
+    claims = CpuClaims(tmp_path)
     cpu = choose_cpu("auto", allowed={0, 1, 2}, read=lambda: next(samples), sleep=slept.append,
-                     pick=pick)
+                     order=order, claims=claims)
     assert cpu == 2
     assert offered == [[0, 2]]
     assert slept == [0.1]
+    # asked again, the process keeps its CPU without sampling
+    assert choose_cpu("auto", allowed={0, 1, 2}, read=_never, claims=claims) == 2
+    claims.release()
 
 
-def test_workers_started_together_on_an_idle_machine_spread_out() -> None:
-    """The real random pick: 200 choices on four idle CPUs use every one of them."""
-    idle = dict.fromkeys(range(4), (0, 100))
-    chosen = {choose_cpu("auto", allowed={0, 1, 2, 3}, read=lambda: idle, sleep=lambda _: None)
-              for _ in range(200)}
-    assert chosen == {0, 1, 2, 3}
+def test_workers_started_together_take_different_cpus(tmp_path: Path) -> None:
+    """Each worker claims its CPU with a lock file; the next takes one nobody holds, even when
+    that one is busier, and none is left when every CPU is held."""
+    idle = dict.fromkeys(range(2), (0, 100))
+    first, second, third = CpuClaims(tmp_path), CpuClaims(tmp_path), CpuClaims(tmp_path)
+    one = choose_cpu("auto", allowed={0, 1}, read=lambda: idle, sleep=_nap, claims=first)
+    two = choose_cpu("auto", allowed={0, 1}, read=lambda: idle, sleep=_nap, claims=second)
+    assert {one, two} == {0, 1}
+    assert choose_cpu("auto", allowed={0, 1}, read=lambda: idle, sleep=_nap, claims=third) is None
+    first.release()  # the first worker ended
+    assert choose_cpu("auto", allowed={0, 1}, read=lambda: idle, sleep=_nap,
+                      claims=third) == one
+    second.release()
+    third.release()
+
+
+def test_a_claim_ends_with_its_process_even_on_kill_9(tmp_path: Path) -> None:
+    """A worker process killed with SIGKILL leaves its CPU free for the next one."""
+    script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from hfexact.cpu import CpuClaims
+        assert CpuClaims(Path({str(tmp_path)!r})).take(1)
+        print("held", flush=True)
+        time.sleep(60)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "held"
+        assert CpuClaims(tmp_path).take(1) is False
+        child.kill()
+        child.wait(timeout=30)
+        after = CpuClaims(tmp_path)
+        assert after.take(1) is True
+        after.release()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def _never() -> dict[int, tuple[int, int]]:
+    raise AssertionError("nothing to sample")
+
+
+def _nap(_seconds: float) -> None:
+    return None
 
 
 def test_auto_with_one_cpu_and_all_leave_the_scheduler_alone() -> None:
-    def never() -> dict[int, tuple[int, int]]:
-        raise AssertionError("nothing to sample")
-
-    assert choose_cpu("auto", allowed={3}, read=never) is None
-    assert choose_cpu("all", allowed={0, 1}, read=never) is None
+    assert choose_cpu("auto", allowed={3}, read=_never) is None
+    assert choose_cpu("all", allowed={0, 1}, read=_never) is None
 
 
 def test_a_named_cpu_must_be_one_the_process_may_use() -> None:

@@ -9,16 +9,19 @@ same work took 11 per event and 20-30 % less CPU time (docs/performance.md). The
 database and other processes stay free to use every CPU; the kernel moves them off ours.
 
 ``auto`` (the default) picks the allowed CPU that was least busy over a tenth of a second at
-start-up (at random among those about as idle, so that workers started together spread out);
-``all`` leaves the worker to the scheduler; a number names the CPU. Only Linux can
+start-up (at random among those about as idle), and none that another worker of the machine
+keeps to (``CpuClaims``), so that workers started together spread out; ``all`` leaves the
+worker to the scheduler; a number names the CPU. Only Linux can
 keep a process on a CPU; elsewhere ``auto`` does nothing and a number is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import random
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -28,8 +31,7 @@ from hfexact.errors import ConfigError
 AUTO = "auto"
 ALL = "all"
 SAMPLE_SECONDS = 0.1
-#: CPUs this close to the least busy one count as idle as it: one of them is taken at random,
-#: so that workers started together on one machine spread over its CPUs
+#: CPUs this close to the least busy one count as idle as it: one of them is taken at random
 CLOSE = 0.10
 
 #: cpu number -> (busy, total) clock ticks since boot
@@ -58,9 +60,10 @@ def cpu_times(stat: str) -> dict[int, tuple[int, int]]:
     return times
 
 
-def least_busy(before: Times, after: Times, allowed: set[int]) -> list[int]:
-    """The allowed CPUs whose busy share between two samples is within ``CLOSE`` of the
-    smallest, in order. A CPU missing from a sample counts as fully busy."""
+def by_idleness(before: Times, after: Times, allowed: set[int]) -> tuple[list[int], list[int]]:
+    """The allowed CPUs as (those within ``CLOSE`` of the least busy share between two
+    samples, the others from less to more busy). A CPU missing from a sample counts as fully
+    busy."""
 
     def share(cpu: int) -> float:
         if cpu not in before or cpu not in after:
@@ -71,7 +74,9 @@ def least_busy(before: Times, after: Times, allowed: set[int]) -> list[int]:
 
     shares = {cpu: share(cpu) for cpu in sorted(allowed)}
     lowest = min(shares.values())
-    return [cpu for cpu, value in shares.items() if value <= lowest + CLOSE]
+    idle = [cpu for cpu, value in shares.items() if value <= lowest + CLOSE]
+    rest = sorted((cpu for cpu in shares if cpu not in idle), key=lambda cpu: shares[cpu])
+    return idle, rest
 
 
 def _read_stat() -> dict[int, tuple[int, int]]:
@@ -81,12 +86,75 @@ def _read_stat() -> dict[int, tuple[int, int]]:
         return {}
 
 
+def _shuffled(cpus: list[int]) -> list[int]:
+    return random.sample(cpus, len(cpus))
+
+
+class CpuClaims:
+    """Which CPUs the workers of this machine keep to: one lock file per CPU in ``directory``
+    (``/dev/shm`` where there is one), locked with ``flock`` by the worker that keeps to that
+    CPU for as long as it lives; the kernel lets go when the process ends, even on ``kill -9``.
+    A worker started beside others takes a CPU none of them holds."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._held: dict[int, int] = {}  # cpu -> open file descriptor holding its lock
+
+    @property
+    def held(self) -> set[int]:
+        return set(self._held)
+
+    def take(self, cpu: int) -> bool:
+        """Lock ``cpu`` for this process; False when another worker holds it. When the lock
+        cannot be kept at all (no writable directory), the CPU is taken unlocked."""
+        if cpu in self._held:
+            return True
+        try:
+            fd = os.open(self.directory / f"hfexact-worker-cpu{cpu}.lock",
+                         os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._held[cpu] = fd
+        return True
+
+    def release(self) -> None:
+        held, self._held = self._held, {}
+        for fd in held.values():
+            os.close(fd)
+
+
+def _lock_directory() -> Path:
+    shm = Path("/dev/shm")  # noqa: S108 - shared by the services of one machine, unlike /tmp
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+_claims: CpuClaims | None = None
+
+
+def machine_claims() -> CpuClaims:
+    """This process's claims, in the machine's lock directory."""
+    global _claims
+    if _claims is None:
+        _claims = CpuClaims(_lock_directory())
+    return _claims
+
+
 def choose_cpu(setting: str, *, allowed: set[int] | None = None,
                read: Callable[[], Times] = _read_stat,
                sleep: Callable[[float], None] = time.sleep,
-               pick: Callable[[list[int]], int] = random.choice) -> int | None:
+               order: Callable[[list[int]], list[int]] = _shuffled,
+               claims: CpuClaims | None = None) -> int | None:
     """The CPU the worker should keep to, or None to leave it to the scheduler; ``allowed``:
-    the CPUs this process may use (asked of the system when not given)."""
+    the CPUs this process may use (asked of the system when not given).
+
+    ``auto`` keeps the CPU it chose claimed (``CpuClaims``) while the process lives; asked
+    again, the process gets the same CPU. When other workers hold every allowed CPU, the
+    scheduler decides."""
     if setting == ALL:
         return None
     if allowed is None:
@@ -104,9 +172,14 @@ def choose_cpu(setting: str, *, allowed: set[int] | None = None,
         return cpu
     if len(allowed) < 2:
         return None
+    claims = claims or machine_claims()
+    mine = claims.held & allowed
+    if mine:
+        return min(mine)
     before = read()
     sleep(SAMPLE_SECONDS)
-    return pick(least_busy(before, read(), allowed))
+    idle, rest = by_idleness(before, read(), allowed)
+    return next((cpu for cpu in order(idle) + rest if claims.take(cpu)), None)
 
 
 def keep_process_on(cpu: int) -> None:
