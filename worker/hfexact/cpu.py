@@ -111,7 +111,7 @@ class CpuClaims:
             return True
         try:
             fd = os.open(self.directory / f"hfexact-worker-cpu{cpu}.lock",
-                         os.O_RDWR | os.O_CREAT, 0o666)
+                         os.O_RDONLY | os.O_CREAT, 0o644)  # flock needs no write access
         except OSError:
             return True
         try:
