@@ -36,45 +36,39 @@ def test_cpu_times_count_idle_and_iowait_as_not_busy() -> None:
 def test_by_idleness_puts_the_about_as_idle_first_then_the_rest_by_share() -> None:
     before = {0: (0, 0), 1: (0, 0), 2: (0, 0), 3: (0, 0)}
     after = {0: (10, 100), 1: (90, 100), 2: (50, 100), 3: (19, 100)}
-    assert by_idleness(before, after, {0, 1, 2, 3}) == ([0, 3], [2, 1])  # 3: within 10 points
-    assert by_idleness(before, after, {1, 2}) == ([2], [1])  # CPU 0 is not ours to take
+    # 3 is within 10 points of 0, and the higher one goes first
+    assert by_idleness(before, after, {0, 1, 2, 3}) == [3, 0, 2, 1]
+    assert by_idleness(before, after, {1, 2}) == [2, 1]  # CPU 0 is not ours to take
 
 
 def test_by_idleness_distrusts_a_cpu_missing_from_a_sample() -> None:
     before = {0: (0, 0), 1: (0, 0)}
     after = {0: (5, 100), 1: (5, 100)}
-    assert by_idleness(before, after, {0, 1, 7}) == ([0, 1], [7])  # 7: in no sample, busy
+    assert by_idleness(before, after, {0, 1, 7}) == [1, 0, 7]  # 7: in no sample, busy
 
 
-def test_auto_samples_once_and_takes_one_of_the_least_busy(tmp_path: Path) -> None:
+def test_auto_samples_once_and_takes_the_least_busy(tmp_path: Path) -> None:
     samples = iter([{0: (0, 0), 1: (0, 0), 2: (0, 0)},
-                    {0: (20, 100), 1: (80, 100), 2: (25, 100)}])
+                    {0: (20, 100), 1: (80, 100), 2: (45, 100)}])
     slept: list[float] = []
-    offered: list[list[int]] = []
-
-    def order(cpus: list[int]) -> list[int]:
-        offered.append(cpus)
-        return cpus[::-1]
-
     claims = CpuClaims(tmp_path)
     cpu = choose_cpu("auto", allowed={0, 1, 2}, read=lambda: next(samples), sleep=slept.append,
-                     order=order, claims=claims)
-    assert cpu == 2
-    assert offered == [[0, 2]]
+                     claims=claims)
+    assert cpu == 0
     assert slept == [0.1]
     # asked again, the process keeps its CPU without sampling
-    assert choose_cpu("auto", allowed={0, 1, 2}, read=_never, claims=claims) == 2
+    assert choose_cpu("auto", allowed={0, 1, 2}, read=_never, claims=claims) == 0
     claims.release()
 
 
 def test_workers_started_together_take_different_cpus(tmp_path: Path) -> None:
-    """Each worker claims its CPU with a lock file; the next takes one nobody holds, even when
-    that one is busier, and none is left when every CPU is held."""
+    """Each worker claims its CPU with a lock file; the next takes one nobody holds (here the
+    other of two idle CPUs), and none is left when every CPU is held."""
     idle = dict.fromkeys(range(2), (0, 100))
     first, second, third = CpuClaims(tmp_path), CpuClaims(tmp_path), CpuClaims(tmp_path)
     one = choose_cpu("auto", allowed={0, 1}, read=lambda: idle, sleep=_nap, claims=first)
     two = choose_cpu("auto", allowed={0, 1}, read=lambda: idle, sleep=_nap, claims=second)
-    assert {one, two} == {0, 1}
+    assert (one, two) == (1, 0)
     assert choose_cpu("auto", allowed={0, 1}, read=lambda: idle, sleep=_nap, claims=third) is None
     first.release()  # the first worker ended
     assert choose_cpu("auto", allowed={0, 1}, read=lambda: idle, sleep=_nap,
@@ -177,3 +171,17 @@ def test_keep_process_on_moves_every_thread_and_the_ones_started_later() -> None
                          timeout=60, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok ['early', 'late', 'main']"
+
+
+def test_a_worker_takes_a_busier_cpu_rather_than_one_another_worker_holds(
+        tmp_path: Path) -> None:
+    samples = [{0: (0, 0), 1: (0, 0)}, {0: (70, 100), 1: (5, 100)}]
+    first, second = CpuClaims(tmp_path), CpuClaims(tmp_path)
+    try:
+        assert choose_cpu("auto", allowed={0, 1}, read=iter(samples).__next__, sleep=_nap,
+                          claims=first) == 1
+        assert choose_cpu("auto", allowed={0, 1}, read=iter(samples).__next__, sleep=_nap,
+                          claims=second) == 0
+    finally:
+        first.release()
+        second.release()

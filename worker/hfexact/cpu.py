@@ -9,8 +9,8 @@ same work took 11 per event and 20-30 % less CPU time (docs/performance.md). The
 database and other processes stay free to use every CPU; the kernel moves them off ours.
 
 ``auto`` (the default) picks the allowed CPU that was least busy over a tenth of a second at
-start-up (at random among those about as idle), and none that another worker of the machine
-keeps to (``CpuClaims``), so that workers started together spread out; ``all`` leaves the
+start-up (of those about as idle, the highest-numbered), and none that another worker of the
+machine keeps to (``CpuClaims``), so that workers started together spread out; ``all`` leaves the
 worker to the scheduler; a number names the CPU. Only Linux can
 keep a process on a CPU; elsewhere ``auto`` does nothing and a number is refused.
 """
@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import random
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -31,7 +30,7 @@ from hfexact.errors import ConfigError
 AUTO = "auto"
 ALL = "all"
 SAMPLE_SECONDS = 0.1
-#: CPUs this close to the least busy one count as idle as it: one of them is taken at random
+#: CPUs this close to the least busy one count as idle as it
 CLOSE = 0.10
 
 #: cpu number -> (busy, total) clock ticks since boot
@@ -60,10 +59,11 @@ def cpu_times(stat: str) -> dict[int, tuple[int, int]]:
     return times
 
 
-def by_idleness(before: Times, after: Times, allowed: set[int]) -> tuple[list[int], list[int]]:
-    """The allowed CPUs as (those within ``CLOSE`` of the least busy share between two
-    samples, the others from less to more busy). A CPU missing from a sample counts as fully
-    busy."""
+def by_idleness(before: Times, after: Times, allowed: set[int]) -> list[int]:
+    """The allowed CPUs in the order to try them: those within ``CLOSE`` of the least busy
+    share between two samples, highest number first (CPU 0 takes the devices' interrupts on
+    most machines), then the others from less to more busy. A CPU missing from a sample counts
+    as fully busy."""
 
     def share(cpu: int) -> float:
         if cpu not in before or cpu not in after:
@@ -76,7 +76,7 @@ def by_idleness(before: Times, after: Times, allowed: set[int]) -> tuple[list[in
     lowest = min(shares.values())
     idle = [cpu for cpu, value in shares.items() if value <= lowest + CLOSE]
     rest = sorted((cpu for cpu in shares if cpu not in idle), key=lambda cpu: shares[cpu])
-    return idle, rest
+    return sorted(idle, reverse=True) + rest
 
 
 def _read_stat() -> dict[int, tuple[int, int]]:
@@ -84,10 +84,6 @@ def _read_stat() -> dict[int, tuple[int, int]]:
         return cpu_times(Path("/proc/stat").read_text(encoding="ascii"))
     except OSError:
         return {}
-
-
-def _shuffled(cpus: list[int]) -> list[int]:
-    return random.sample(cpus, len(cpus))
 
 
 class CpuClaims:
@@ -147,7 +143,6 @@ def machine_claims() -> CpuClaims:
 def choose_cpu(setting: str, *, allowed: set[int] | None = None,
                read: Callable[[], Times] = _read_stat,
                sleep: Callable[[float], None] = time.sleep,
-               order: Callable[[list[int]], list[int]] = _shuffled,
                claims: CpuClaims | None = None) -> int | None:
     """The CPU the worker should keep to, or None to leave it to the scheduler; ``allowed``:
     the CPUs this process may use (asked of the system when not given).
@@ -178,8 +173,7 @@ def choose_cpu(setting: str, *, allowed: set[int] | None = None,
         return min(mine)
     before = read()
     sleep(SAMPLE_SECONDS)
-    idle, rest = by_idleness(before, read(), allowed)
-    return next((cpu for cpu in order(idle) + rest if claims.take(cpu)), None)
+    return next((cpu for cpu in by_idleness(before, read(), allowed) if claims.take(cpu)), None)
 
 
 def keep_process_on(cpu: int) -> None:
