@@ -35,13 +35,15 @@ PURCHASES = f"/api/v1/{DIV}/purchaseentry/PurchaseEntries"
 ACCOUNTS = f"/api/v1/{DIV}/crm/Accounts"
 JOURNAL = f"/api/v1/{DIV}/generaljournalentry/GeneralJournalEntries"
 TIMEOUT = 1.0
+#: a slow answer: the sandbox books (and counts) the call this long after it arrived
+DELAY = TIMEOUT + 0.8
 
 FAULTS: list[tuple[str, str, int, dict[str, object]]] = [
     ("POST", SALES, 3, {"status": 503}),
     ("POST", PURCHASES, 2, {"action": "maintenance_html"}),
     ("POST", SALES, 2, {"action": "internal_error"}),
-    ("POST", SALES, 2, {"delay": TIMEOUT + 0.8}),
-    ("POST", PURCHASES, 1, {"delay": TIMEOUT + 0.8}),
+    ("POST", SALES, 2, {"delay": DELAY}),
+    ("POST", PURCHASES, 1, {"delay": DELAY}),
     ("POST", SALES, 3, {"action": "commit_then_drop"}),
     ("POST", ACCOUNTS, 2, {"action": "commit_then_drop"}),
     ("POST", PURCHASES, 2, {"action": "commit_then_drop"}),
@@ -93,7 +95,9 @@ def test_exact_faults_end_in_exactly_once(make_rig) -> None:  # type: ignore[no-
     try:
         wait_until(lambda: (store.get_budget(DIV) or _empty()).day_remaining == 0, 60,
                    what="day budget spent")
-        time.sleep(1.0)  # a call in flight (a delayed one) may still land
+        # a call already on its way may still land: a slow one is counted DELAY after it
+        # arrived (with eight lanes all three slow calls were once in flight at that moment)
+        time.sleep(DELAY + 0.5)
         waiting_since = rig.sandbox.counters()["calls"]
         time.sleep(2.0)  # the worker keeps cycling the events through the retry queues ...
         assert rig.sandbox.counters()["calls"] == waiting_since, "no calls while the day is spent"
