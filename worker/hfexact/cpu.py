@@ -10,9 +10,9 @@ database and other processes stay free to use every CPU; the kernel moves them o
 
 ``auto`` (the default) picks the allowed CPU that was least busy over a tenth of a second at
 start-up (of those about as idle, the highest-numbered), and none that another worker of the
-machine keeps to (``CpuClaims``), so that workers started together spread out; ``all`` leaves the
-worker to the scheduler; a number names the CPU. Only Linux can
-keep a process on a CPU; elsewhere ``auto`` does nothing and a number is refused.
+machine keeps to (``CpuClaims``), so that workers started together spread out; ``all`` leaves
+the worker to the scheduler; a number names the CPU. Only Linux can keep a process on a CPU;
+elsewhere ``auto`` does nothing and a number is refused.
 """
 
 from __future__ import annotations
