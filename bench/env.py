@@ -37,7 +37,7 @@ from tests.integration.test_processing_samples import (
 
 from hfexact.amqp import topology
 from hfexact.config import Settings
-from hfexact.cpu import calling_thread_on, choose_cpu
+from hfexact.cpu import as_the_worker_command
 from hfexact.exact.client import ExactClient
 from hfexact.processing import Processor
 from hfexact.sandbox.server import SandboxProcess, spawn_sandbox
@@ -123,7 +123,7 @@ def connect(settings: Settings, **client_options: Any) -> tuple[Store, ExactClie
 
 def run_as_shipped(worker: Worker, settings: Settings, **run: Any) -> RunStats:
     """``worker.run`` on the CPU ``hfexact worker`` would keep to (``HFEXACT_WORKER_CPU``)."""
-    with calling_thread_on(choose_cpu(settings.worker_cpu)):
+    with as_the_worker_command(settings.worker_cpu):
         return worker.run(**run)
 
 

@@ -203,3 +203,12 @@ def calling_thread_on(cpu: int | None) -> Iterator[None]:
         yield
     finally:
         os.sched_setaffinity(0, previous)
+
+
+@contextlib.contextmanager
+def as_the_worker_command(setting: str) -> Iterator[int | None]:
+    """The calling thread on the CPU ``hfexact worker`` would keep to (for a worker run inside
+    another program: the demo, a benchmark); yields that CPU, None for any."""
+    cpu = choose_cpu(setting)
+    with calling_thread_on(cpu):
+        yield cpu

@@ -35,7 +35,7 @@ from hfexact import logs
 from hfexact.amqp import topology
 from hfexact.amqp.connection import connect
 from hfexact.config import Settings
-from hfexact.cpu import calling_thread_on, choose_cpu
+from hfexact.cpu import as_the_worker_command
 from hfexact.demo_exact import DIVISION, ExactSide
 from hfexact.demo_php import PHP_BRIDGE, RABBITMQ_HINT, DemoStepFailed, PhpHostFact, log_records
 from hfexact.errors import BridgeError, ConfigError, TransientError
@@ -200,7 +200,7 @@ class DemoWorld:
         worker = Worker(self.settings, processor, idle_seconds=0.2, on_settled=record)
         started = time.monotonic()
         try:
-            with calling_thread_on(choose_cpu(self.settings.worker_cpu)):  # as `hfexact worker`
+            with as_the_worker_command(self.settings.worker_cpu):
                 stats = worker.run(burst=True)
         finally:
             processor.close()

@@ -107,8 +107,9 @@ class StoreBase:
         self, engine: Engine, *, box: SecretBox, clock: Callable[[], float]
     ) -> None:
         self._engine = engine
-        self._fast_engine = engine.execution_options(**{FAST_OPTION: True})
-        self._read_engine = engine.execution_options(**{READ_OPTION: True})
+        #: kind of transaction -> the engine whose connections run it (``_OPTIONS``)
+        self._engines = {kind: engine.execution_options(**options)
+                         for kind, options in _OPTIONS.items()}
         self._box = box
         self._clock = clock
         self._local_locks = KeyedLocks()
@@ -141,8 +142,9 @@ class StoreBase:
     def _tx(self, *, durable: bool = True, read_only: bool = False) -> Iterator[Connection]:
         """One transaction, committed on exit; database outages become ``StoreUnavailable``.
 
-        ``durable=False`` (rate-budget counters) lets the commit skip waiting for the disk: a
-        crash may lose the last updates, which the next response headers correct anyway.
+        ``durable=False`` lets the commit skip waiting for the disk, for what a power cut may
+        lose: rate-budget counters (the next response headers correct them) and a done binding
+        after a durable pending one (``complete_binding``).
         ``read_only=True``: the transaction only reads (SQLite: no write lock is taken).
         """
         with self._mapped_errors(), self._transaction(durable, read_only) as conn:
@@ -151,9 +153,7 @@ class StoreBase:
     @contextlib.contextmanager
     def _transaction(self, durable: bool, read_only: bool) -> Iterator[Connection]:
         kind = "read" if read_only else "durable" if durable else "fast"
-        engine: Engine = (self._read_engine if read_only
-                          else self._engine if durable else self._fast_engine)
-        conn, held = self._connection(kind, engine)
+        conn, held = self._connection(kind)
         try:
             with (contextlib.nullcontext() if read_only else self._writer), conn.begin():
                 if not durable and self.dialect == "postgresql":
@@ -169,13 +169,13 @@ class StoreBase:
                 with contextlib.suppress(Exception):
                     conn.close()
 
-    def _connection(self, kind: str, engine: Engine) -> tuple[Connection, bool]:
+    def _connection(self, kind: str) -> tuple[Connection, bool]:
         """(connection, kept for this thread?) for one transaction of ``kind``; outages become
         ``StoreUnavailable``. SQLite: each thread keeps one connection for every kind, told
         the kind through its execution options (``engine._on_begin`` reads them)."""
         try:
             if self.dialect != "sqlite":
-                return engine.connect(), False
+                return self._engines[kind].connect(), False
             holder: _Held | None = getattr(self._held, "holder", None)
             if holder is None:
                 holder = self._held.holder = _Held()
@@ -187,10 +187,9 @@ class StoreBase:
                 conn = None
             if conn is not None and conn.in_transaction():
                 # a transaction inside another: a connection of its own
-                return engine.connect(), False
+                return self._engines[kind].connect(), False
             if conn is None:
                 conn = holder.conn = self._engine.connect()
-                holder.kind = ""
             if holder.kind != kind:
                 conn.execution_options(**_OPTIONS[kind])
                 holder.kind = kind
